@@ -1,0 +1,188 @@
+/* config_dns: checks and converts the `dns:` section (see config_check.h). */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arena.h"
+#include "config_check.h"
+
+static const struct {
+	const char *name;
+	enum config_rr_type type;
+} dns_rr_types[] = {
+	{ "A", CONFIG_RR_A },	  { "AAAA", CONFIG_RR_AAAA },
+	{ "CNAME", CONFIG_RR_CNAME }, { "PTR", CONFIG_RR_PTR },
+	{ "TXT", CONFIG_RR_TXT },
+};
+
+/* Lowercase copy of a name without its trailing dot. */
+static char *
+dns_name_dup(struct check *c, const char *name, size_t len)
+{
+	char *out;
+	size_t i;
+
+	if (len > 1 && name[len - 1] == '.')
+		len--;
+	out = arena_strndup(c->arena, name, len);
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < len; i++)
+		out[i] = (char)tolower((unsigned char)out[i]);
+	return out;
+}
+
+/* Splits off the next blank-separated word; returns its length. */
+static size_t
+dns_word(const char **p)
+{
+	const char *start;
+
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+	start = *p;
+	while (**p != '\0' && **p != ' ' && **p != '\t')
+		(*p)++;
+	return (size_t)(*p - start);
+}
+
+static int
+dns_record_data(struct check *c, const char *path, struct config_record *r,
+		const char *data)
+{
+	size_t len = strlen(data);
+
+	switch (r->type) {
+	case CONFIG_RR_A:
+	case CONFIG_RR_AAAA:
+		if (net_parse_addr(data, &r->addr) == -1 ||
+		    r->addr.family != (r->type == CONFIG_RR_A ? AF_INET : AF_INET6)) {
+			check_err(c, path, "'%s' is not an %s address", data,
+				  r->type == CONFIG_RR_A ? "IPv4" : "IPv6");
+			return -1;
+		}
+		return 0;
+	case CONFIG_RR_CNAME:
+	case CONFIG_RR_PTR:
+		r->target = dns_name_dup(c, data, len);
+		if (r->target == NULL || !config_valid_dns_name(r->target)) {
+			check_err(c, path, "'%s' is not a domain name", data);
+			return -1;
+		}
+		return 0;
+	case CONFIG_RR_TXT:
+		if (len >= 2 && data[0] == '"' && data[len - 1] == '"') {
+			data++;
+			len -= 2;
+		}
+		if (len > 255) {
+			check_err(c, path, "TXT data is longer than 255 bytes");
+			return -1;
+		}
+		r->target = arena_strndup(c->arena, data, len);
+		return r->target != NULL ? 0 : -1;
+	}
+	return -1;
+}
+
+/* "NAME TYPE DATA": "gw.lab.test A 192.0.2.254". */
+static void
+dns_check_record(struct check *c, const char *path, const char *text,
+		 struct config_record *r)
+{
+	const char *p = text, *name, *type;
+	size_t name_len, type_len, i;
+
+	name = p + strspn(p, " \t");
+	name_len = dns_word(&p);
+	type = p + strspn(p, " \t");
+	type_len = dns_word(&p);
+	p += strspn(p, " \t");
+	if (name_len == 0 || type_len == 0 || *p == '\0') {
+		check_err(c, path, "'%s' is not \"NAME TYPE DATA\"", text);
+		return;
+	}
+	r->name = dns_name_dup(c, name, name_len);
+	if (r->name == NULL || !config_valid_dns_name(r->name)) {
+		check_err(c, path, "'%.*s' is not a domain name", (int)name_len,
+			  name);
+		return;
+	}
+	for (i = 0; i < sizeof(dns_rr_types) / sizeof(dns_rr_types[0]); i++) {
+		if (strlen(dns_rr_types[i].name) == type_len &&
+		    strncasecmp(type, dns_rr_types[i].name, type_len) == 0)
+			break;
+	}
+	if (i == sizeof(dns_rr_types) / sizeof(dns_rr_types[0])) {
+		check_err(c, path, "record type '%.*s' is not one of A, AAAA, "
+			  "CNAME, PTR, TXT", (int)type_len, type);
+		return;
+	}
+	r->type = dns_rr_types[i].type;
+	dns_record_data(c, path, r, p);
+}
+
+static void
+dns_check_allow(struct check *c, struct config_dns *d, const struct raw_dns *raw)
+{
+	char entry[CONFIG_MAX_PATH];
+	uint32_t i;
+
+	if (raw->allow == NULL) {
+		/* Not an open resolver: loopback only unless told otherwise. */
+		d->allow = check_calloc(c, 2, sizeof(*d->allow));
+		if (d->allow == NULL)
+			return;
+		net_parse_cidr("127.0.0.0/8", &d->allow[0]);
+		net_parse_cidr("::1/128", &d->allow[1]);
+		d->allow_count = 2;
+		return;
+	}
+	d->allow = check_calloc(c, raw->allow_count, sizeof(*d->allow));
+	if (d->allow == NULL)
+		return;
+	d->allow_count = raw->allow_count;
+	for (i = 0; i < raw->allow_count; i++) {
+		check_path(entry, sizeof(entry), "dns.allow[%u]", i);
+		if (net_parse_cidr(raw->allow[i], &d->allow[i]) == -1)
+			check_err(c, entry, "'%s' is not a network "
+				  "(address/prefix, host bits zero)",
+				  raw->allow[i]);
+	}
+}
+
+struct config_dns *
+config_check_dns(struct check *c, const struct raw_dns *raw)
+{
+	struct config_dns *d = check_calloc(c, 1, sizeof(*d));
+	char entry[CONFIG_MAX_PATH];
+	uint32_t i;
+
+	if (d == NULL)
+		return NULL;
+	d->listen = check_sockaddrs(c, "dns.listen", raw->listen,
+				    raw->listen_count, CONFIG_DEFAULT_DNS_PORT);
+	d->listen_count = raw->listen_count;
+	d->upstreams = check_sockaddrs(c, "dns.upstreams", raw->upstreams,
+				       raw->upstreams_count,
+				       CONFIG_DEFAULT_DNS_PORT);
+	d->upstreams_count = raw->upstreams_count;
+	d->cache_size = CONFIG_DEFAULT_CACHE_SIZE;
+	if (raw->cache_size != NULL) {
+		d->cache_size = *raw->cache_size;
+		if (d->cache_size < 1 || d->cache_size > CONFIG_MAX_CACHE_SIZE)
+			check_err(c, "dns.cache_size", "%u is outside 1..%d",
+				  d->cache_size, CONFIG_MAX_CACHE_SIZE);
+	}
+	dns_check_allow(c, d, raw);
+	d->records = check_calloc(c, raw->records_count, sizeof(*d->records));
+	if (d->records == NULL)
+		return d;
+	d->records_count = raw->records_count;
+	for (i = 0; i < raw->records_count; i++) {
+		check_path(entry, sizeof(entry), "dns.records[%u]", i);
+		dns_check_record(c, entry, raw->records[i], &d->records[i]);
+	}
+	return d;
+}

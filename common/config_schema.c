@@ -1,0 +1,121 @@
+#include "config_schema.h"
+
+#include "log.h"
+
+/* Names as written in the file; libcyaml stores the value. */
+const cyaml_strval_t config_log_levels[] = {
+	{ "error", LOG_LEVEL_ERROR },
+	{ "warning", LOG_LEVEL_WARNING },
+	{ "notice", LOG_LEVEL_NOTICE },
+	{ "info", LOG_LEVEL_INFO },
+	{ "debug", LOG_LEVEL_DEBUG },
+};
+const unsigned config_log_levels_count =
+	sizeof(config_log_levels) / sizeof(config_log_levels[0]);
+
+#define OPT CYAML_FLAG_OPTIONAL
+/* Plain strings; a NULL (absent) pointer when the key is left out. */
+#define STR_FIELD(key, flags, type, member)                               \
+	CYAML_FIELD_STRING_PTR(key, (flags) | CYAML_FLAG_POINTER, type,   \
+			       member, 1, CONFIG_MAX_STRING)
+
+static const cyaml_schema_value_t string_entry = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 1, CONFIG_MAX_STRING),
+};
+
+static const cyaml_schema_field_t log_fields[] = {
+	CYAML_FIELD_ENUM_PTR("level", OPT, struct raw_log, level,
+			     config_log_levels,
+			     sizeof(config_log_levels) /
+				     sizeof(config_log_levels[0])),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t route_fields[] = {
+	STR_FIELD("to", 0, struct raw_route, to),
+	STR_FIELD("via", 0, struct raw_route, via),
+	CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t route_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_route, route_fields),
+};
+
+static const cyaml_schema_field_t reservation_fields[] = {
+	STR_FIELD("mac", 0, struct raw_reservation, mac),
+	STR_FIELD("address", 0, struct raw_reservation, address),
+	STR_FIELD("hostname", OPT, struct raw_reservation, hostname),
+	CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t reservation_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_reservation,
+			    reservation_fields),
+};
+
+static const cyaml_schema_field_t subnet_fields[] = {
+	STR_FIELD("interface", OPT, struct raw_subnet, interface),
+	STR_FIELD("network", 0, struct raw_subnet, network),
+	CYAML_FIELD_SEQUENCE("pools", CYAML_FLAG_POINTER, struct raw_subnet,
+			     pools, &string_entry, 1, CONFIG_MAX_LIST),
+	CYAML_FIELD_UINT_PTR("lease_time", OPT, struct raw_subnet, lease_time),
+	STR_FIELD("router", OPT, struct raw_subnet, router),
+	CYAML_FIELD_SEQUENCE("dns", OPT | CYAML_FLAG_POINTER, struct raw_subnet,
+			     dns, &string_entry, 0, CONFIG_MAX_LIST),
+	STR_FIELD("domain", OPT, struct raw_subnet, domain),
+	CYAML_FIELD_SEQUENCE("routes", OPT | CYAML_FLAG_POINTER,
+			     struct raw_subnet, routes, &route_entry, 0,
+			     CONFIG_MAX_LIST),
+	CYAML_FIELD_SEQUENCE("reservations", OPT | CYAML_FLAG_POINTER,
+			     struct raw_subnet, reservations,
+			     &reservation_entry, 0, CONFIG_MAX_RESERVATIONS),
+	CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t subnet_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_subnet,
+			    subnet_fields),
+};
+
+static const cyaml_schema_field_t dhcp_fields[] = {
+	STR_FIELD("lease_file", OPT, struct raw_dhcp, lease_file),
+	CYAML_FIELD_SEQUENCE("subnets", CYAML_FLAG_POINTER, struct raw_dhcp,
+			     subnets, &subnet_entry, 1, CONFIG_MAX_SUBNETS),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t dns_fields[] = {
+	CYAML_FIELD_SEQUENCE("listen", CYAML_FLAG_POINTER, struct raw_dns,
+			     listen, &string_entry, 1, CONFIG_MAX_LIST),
+	CYAML_FIELD_SEQUENCE("upstreams", CYAML_FLAG_POINTER, struct raw_dns,
+			     upstreams, &string_entry, 1, CONFIG_MAX_LIST),
+	CYAML_FIELD_UINT_PTR("cache_size", OPT, struct raw_dns, cache_size),
+	CYAML_FIELD_SEQUENCE("allow", OPT | CYAML_FLAG_POINTER, struct raw_dns,
+			     allow, &string_entry, 0, CONFIG_MAX_LIST),
+	CYAML_FIELD_SEQUENCE("records", OPT | CYAML_FLAG_POINTER,
+			     struct raw_dns, records, &string_entry, 0,
+			     CONFIG_MAX_RECORDS),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t http_fields[] = {
+	CYAML_FIELD_SEQUENCE("listen", CYAML_FLAG_POINTER, struct raw_http,
+			     listen, &string_entry, 1, CONFIG_MAX_LIST),
+	STR_FIELD("root", 0, struct raw_http, root),
+	STR_FIELD("index", OPT, struct raw_http, index),
+	CYAML_FIELD_BOOL_PTR("autoindex", OPT, struct raw_http, autoindex),
+	STR_FIELD("access_log", OPT, struct raw_http, access_log),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t top_fields[] = {
+	CYAML_FIELD_MAPPING_PTR("log", OPT, struct raw_config, log, log_fields),
+	STR_FIELD("user", OPT, struct raw_config, user),
+	CYAML_FIELD_MAPPING_PTR("dhcp", OPT, struct raw_config, dhcp,
+				dhcp_fields),
+	CYAML_FIELD_MAPPING_PTR("dns", OPT, struct raw_config, dns, dns_fields),
+	CYAML_FIELD_MAPPING_PTR("http", OPT, struct raw_config, http,
+				http_fields),
+	CYAML_FIELD_END,
+};
+
+const cyaml_schema_value_t config_schema_top = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct raw_config, top_fields),
+};

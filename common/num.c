@@ -1,0 +1,61 @@
+#include "num.h"
+
+#include <limits.h>
+#include <string.h>
+
+int
+num_parse_n(const char *s, size_t len, long long min, long long max,
+	    long long *out, const char **errstr)
+{
+	unsigned long long limit, value = 0;
+	size_t i = 0;
+	int negative = 0;
+
+	*errstr = "invalid";
+	if (len > 0 && s[0] == '-') {
+		negative = 1;
+		i = 1;
+	}
+	if (i == len)
+		return -1;
+	/* "0" is fine, "010" is not: YAML 1.1 would read it as octal. */
+	if (s[i] == '0' && len - i > 1)
+		return -1;
+	limit = negative ? (unsigned long long)LLONG_MAX + 1
+			 : (unsigned long long)LLONG_MAX;
+	for (; i < len; i++) {
+		unsigned digit;
+
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		digit = (unsigned)(s[i] - '0');
+		if (value > (limit - digit) / 10) {
+			*errstr = negative ? "too small" : "too large";
+			return -1;
+		}
+		value = value * 10 + digit;
+	}
+	if (negative)
+		*out = value == (unsigned long long)LLONG_MAX + 1
+			       ? LLONG_MIN
+			       : -(long long)value;
+	else
+		*out = (long long)value;
+	if (*out < min) {
+		*errstr = "too small";
+		return -1;
+	}
+	if (*out > max) {
+		*errstr = "too large";
+		return -1;
+	}
+	*errstr = NULL;
+	return 0;
+}
+
+int
+num_parse(const char *s, long long min, long long max, long long *out,
+	  const char **errstr)
+{
+	return num_parse_n(s, strlen(s), min, max, out, errstr);
+}
