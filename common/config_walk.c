@@ -161,6 +161,7 @@ walk_kind_name(const cyaml_schema_value_t *schema)
 }
 
 static int walk_value(struct walk *w, const yaml_node_t *node,
+		      const yaml_node_t *where,
 		      const cyaml_schema_value_t *schema, const char *path);
 
 /* Integer limits for a field of `size` bytes. */
@@ -307,7 +308,7 @@ walk_pair(struct walk *w, const yaml_node_t *map, const yaml_node_pair_t *pair,
 		}
 	}
 	walk_child_path(child, sizeof(child), path, field->key);
-	return walk_value(w, value, &field->value, child);
+	return walk_value(w, value, key, &field->value, child);
 }
 
 static int
@@ -367,7 +368,8 @@ walk_sequence(struct walk *w, const yaml_node_t *node,
 			return -1;
 		snprintf(child, sizeof(child), "%s[%zu]", path,
 			 (size_t)(item - node->data.sequence.items.start));
-		if (walk_value(w, entry, schema->sequence.entry, child) == -1)
+		if (walk_value(w, entry, node, schema->sequence.entry,
+			       child) == -1)
 			rc = -1;
 		if (config_errors_full(w->errs))
 			break;
@@ -375,8 +377,10 @@ walk_sequence(struct walk *w, const yaml_node_t *node,
 	return rc;
 }
 
+/* `where` is the key or list that leads to node: an alias is reported
+ * there, since libyaml keeps no position for the alias itself. */
 static int
-walk_value(struct walk *w, const yaml_node_t *node,
+walk_value(struct walk *w, const yaml_node_t *node, const yaml_node_t *where,
 	   const cyaml_schema_value_t *schema, const char *path)
 {
 	size_t index = (size_t)(node - w->doc->nodes.start);
@@ -385,7 +389,7 @@ walk_value(struct walk *w, const yaml_node_t *node,
 	 * expanded twice (and no "billion laughs" file can blow up). */
 	if (index < w->node_count) {
 		if (w->seen[index]) {
-			walk_error(w, node, "%s: aliases are not supported", path);
+			walk_error(w, where, "%s: aliases are not supported", path);
 			return -1;
 		}
 		w->seen[index] = 1;
@@ -453,7 +457,7 @@ walk_document(struct walk *w, const cyaml_schema_value_t *top)
 		config_errors_add(w->errs, 0, 0, "out of memory");
 		return -1;
 	}
-	return walk_value(w, root, top, "");
+	return walk_value(w, root, root, top, "");
 }
 
 int

@@ -65,9 +65,9 @@ int daemon_main(int argc, char **argv, const struct daemon_hooks *hooks,
 void daemon_stopped(struct daemon *d);
 
 /*
- * Drops to `user` (primary group, supplementary groups) if running as
- * root; a NULL user or a non-root process is left alone.  Returns 0, or
- * -1 with the cause in err.
+ * Drops to `user` and its primary group, with no supplementary groups,
+ * if running as root; a NULL user or a non-root process is left alone.
+ * Returns 0, or -1 with the cause in err.
  */
 int daemon_drop_privileges(const char *user, char *err, size_t errlen);
 
