@@ -21,6 +21,7 @@ void *arena_alloc(struct config_arena *a, size_t size);
 /* arena_alloc(n * size) with overflow checked. */
 void *arena_calloc(struct config_arena *a, size_t n, size_t size);
 char *arena_strdup(struct config_arena *a, const char *s);
+/* Copies exactly len bytes (unlike strndup(3), not stopping at a NUL). */
 char *arena_strndup(struct config_arena *a, const char *s, size_t len);
 /* Copies len bytes into the arena. */
 void *arena_memdup(struct config_arena *a, const void *p, size_t len);

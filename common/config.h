@@ -37,7 +37,37 @@
 #define CONFIG_DEFAULT_HTTP_PORT 80
 #define CONFIG_DEFAULT_CACHE_SIZE 10000
 #define CONFIG_MAX_CACHE_SIZE 10000000
+#define CONFIG_DEFAULT_DNS_TIMEOUT 1000	/* ms per upstream try */
+#define CONFIG_MIN_DNS_TIMEOUT 50
+#define CONFIG_MAX_DNS_TIMEOUT 10000
+#define CONFIG_DEFAULT_MAX_TTL 86400		/* seconds */
+#define CONFIG_DEFAULT_NEGATIVE_TTL 3600	/* seconds */
+#define CONFIG_DEFAULT_SERVFAIL_TTL 5		/* seconds */
+#define CONFIG_DEFAULT_STALE_TTL 86400		/* seconds (RFC 8767 5) */
+#define CONFIG_DEFAULT_TCP_TIMEOUT 10		/* seconds (RFC 7766 6.2.3) */
+#define CONFIG_DEFAULT_TCP_CONNECTIONS 256
+#define CONFIG_MAX_TCP_CONNECTIONS 65536
+#define CONFIG_MAX_FORWARD_UPSTREAMS 8		/* per dns.forward entry */
 #define CONFIG_DEFAULT_INDEX "index.html"
+#define CONFIG_DEFAULT_HTTP_WORKERS 1
+#define CONFIG_MAX_HTTP_WORKERS 64
+#define CONFIG_DEFAULT_HTTP_HEADER_TIMEOUT 10		/* seconds */
+#define CONFIG_DEFAULT_HTTP_KEEPALIVE_TIMEOUT 15	/* seconds */
+#define CONFIG_DEFAULT_HTTP_SEND_TIMEOUT 30		/* seconds */
+#define CONFIG_MAX_HTTP_TIMEOUT 3600			/* seconds */
+#define CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS 16384
+#define CONFIG_MAX_HTTP_MAX_CONNECTIONS 1000000
+#define CONFIG_DEFAULT_HTTP_MAX_HEADER_SIZE 8192	/* bytes */
+#define CONFIG_MIN_HTTP_MAX_HEADER_SIZE 1024
+#define CONFIG_MAX_HTTP_MAX_HEADER_SIZE 65536
+#define CONFIG_DEFAULT_HTTP_MAX_HEADERS 64
+#define CONFIG_MAX_HTTP_MAX_HEADERS 1000
+#define CONFIG_DEFAULT_HTTP_MAX_BODY 65536		/* bytes */
+#define CONFIG_MAX_HTTP_MAX_BODY (64 * 1024 * 1024)
+#define CONFIG_DEFAULT_HTTP_CACHE_VALIDITY_MS 1000
+#define CONFIG_MAX_HTTP_CACHE_VALIDITY_MS 3600000
+#define CONFIG_DEFAULT_HTTP_CACHE_BYTES (64 * 1024 * 1024)
+#define CONFIG_DEFAULT_HTTP_CACHE_FILE_MAX (256 * 1024)
 #define CONFIG_DEFAULT_LEASE_FILE "/var/lib/labgate/dhcpd.leases"
 
 struct config_reservation {
@@ -90,6 +120,13 @@ struct config_record {
 	char *target;			/* CNAME, PTR: a name; TXT: the text */
 };
 
+/* dns.forward: names under `domain` go to these upstreams instead. */
+struct config_forward {
+	char *domain;			/* lowercase, no trailing dot */
+	struct net_sockaddr *upstreams;
+	size_t upstreams_count;
+};
+
 struct config_dns {
 	struct net_sockaddr *listen;
 	size_t listen_count;
@@ -100,6 +137,17 @@ struct config_dns {
 	size_t allow_count;
 	struct config_record *records;
 	size_t records_count;
+	char **local_domains;		/* lowercase, no trailing dot */
+	size_t local_domains_count;
+	struct config_forward *forward;	/* per-domain upstreams */
+	size_t forward_count;
+	uint32_t timeout;		/* ms per upstream try */
+	uint32_t min_ttl, max_ttl;	/* seconds, clamps on cached answers */
+	uint32_t negative_ttl;		/* seconds, NXDOMAIN/NODATA at most */
+	uint32_t servfail_ttl;		/* seconds; 0: SERVFAIL not cached */
+	uint32_t stale_ttl;		/* seconds past expiry; 0: no serve-stale */
+	uint32_t tcp_timeout;		/* seconds a TCP client may idle */
+	uint32_t tcp_connections;	/* TCP clients at once */
 };
 
 struct config_http {
@@ -109,6 +157,22 @@ struct config_http {
 	char *index;
 	bool autoindex;
 	char *access_log;		/* NULL: off; "-": stderr */
+	bool log_combined;		/* access_log_format: combined (else common) */
+	uint32_t workers;		/* processes on SO_REUSEPORT sockets */
+	bool dotfiles;			/* serve names starting with '.' */
+	uint32_t header_timeout;	/* seconds to receive a request head */
+	uint32_t keepalive_timeout;	/* seconds idle between requests; 0: close */
+	uint32_t send_timeout;		/* seconds without send progress */
+	uint32_t max_connections;
+	uint32_t max_header_size;	/* bytes of a request head */
+	uint32_t max_headers;		/* header fields per request */
+	uint32_t max_body;		/* bytes of a request body read and discarded */
+	uint32_t cache_validity_ms;	/* how stale a cached file may be */
+	uint32_t cache_bytes;		/* small-file cache, total */
+	uint32_t cache_file_max;	/* largest file kept in memory */
+	char **mime_ext;		/* mime_types overrides: extension ... */
+	char **mime_type;		/* ... and its Content-Type */
+	size_t mime_count;
 };
 
 struct config {

@@ -152,6 +152,105 @@ dns_check_allow(struct check *c, struct config_dns *d, const struct raw_dns *raw
 	}
 }
 
+/* An optional number in [min, max], or its default. */
+static uint32_t
+dns_uint(struct check *c, const char *path, const uint32_t *v, uint32_t def,
+	 uint32_t min, uint32_t max)
+{
+	if (v == NULL)
+		return def;
+	if (*v < min || *v > max)
+		check_err(c, path, "%u is outside %u..%u", *v, min, max);
+	return *v;
+}
+
+static void
+dns_check_limits(struct check *c, struct config_dns *d,
+		 const struct raw_dns *raw)
+{
+	d->timeout = dns_uint(c, "dns.timeout", raw->timeout,
+			      CONFIG_DEFAULT_DNS_TIMEOUT,
+			      CONFIG_MIN_DNS_TIMEOUT, CONFIG_MAX_DNS_TIMEOUT);
+	d->min_ttl = dns_uint(c, "dns.min_ttl", raw->min_ttl, 0, 0, 86400);
+	d->max_ttl = dns_uint(c, "dns.max_ttl", raw->max_ttl,
+			      CONFIG_DEFAULT_MAX_TTL, 1, 7 * 86400);
+	if (d->min_ttl > d->max_ttl)
+		check_err(c, "dns.min_ttl", "%u is above max_ttl %u",
+			  d->min_ttl, d->max_ttl);
+	d->negative_ttl = dns_uint(c, "dns.negative_ttl", raw->negative_ttl,
+				   CONFIG_DEFAULT_NEGATIVE_TTL, 0, 86400);
+	d->servfail_ttl = dns_uint(c, "dns.servfail_ttl", raw->servfail_ttl,
+				   CONFIG_DEFAULT_SERVFAIL_TTL, 0, 300);
+	d->stale_ttl = dns_uint(c, "dns.stale_ttl", raw->stale_ttl,
+				CONFIG_DEFAULT_STALE_TTL, 0, 7 * 86400);
+	d->tcp_timeout = dns_uint(c, "dns.tcp_timeout", raw->tcp_timeout,
+				  CONFIG_DEFAULT_TCP_TIMEOUT, 1, 3600);
+	d->tcp_connections = dns_uint(c, "dns.tcp_connections",
+				      raw->tcp_connections,
+				      CONFIG_DEFAULT_TCP_CONNECTIONS, 1,
+				      CONFIG_MAX_TCP_CONNECTIONS);
+}
+
+static void
+dns_check_local_domains(struct check *c, struct config_dns *d,
+			const struct raw_dns *raw)
+{
+	char entry[CONFIG_MAX_PATH];
+	uint32_t i;
+
+	d->local_domains = check_calloc(c, raw->local_domains_count + 1,
+					sizeof(*d->local_domains));
+	if (d->local_domains == NULL)
+		return;
+	d->local_domains_count = raw->local_domains_count;
+	for (i = 0; i < raw->local_domains_count; i++) {
+		const char *s = raw->local_domains[i];
+
+		check_path(entry, sizeof(entry), "dns.local_domains[%u]", i);
+		d->local_domains[i] = dns_name_dup(c, s, strlen(s));
+		if (d->local_domains[i] == NULL ||
+		    !config_valid_dns_name(d->local_domains[i]))
+			check_err(c, entry, "'%s' is not a domain name", s);
+	}
+}
+
+/* "DOMAIN ADDRESS[:PORT] [ADDRESS[:PORT]...]": "lab.test 192.0.2.53". */
+static void
+dns_check_forward(struct check *c, const char *path, const char *text,
+		  struct config_forward *f)
+{
+	char *words[CONFIG_MAX_FORWARD_UPSTREAMS + 1];
+	const char *p = text, *w;
+	size_t n = 0, len;
+
+	for (;;) {
+		w = p + strspn(p, " \t");
+		len = dns_word(&p);
+		if (len == 0)
+			break;
+		if (n == CONFIG_MAX_FORWARD_UPSTREAMS + 1) {
+			check_err(c, path, "more than %d upstreams",
+				  CONFIG_MAX_FORWARD_UPSTREAMS);
+			return;
+		}
+		words[n] = arena_strndup(c->arena, w, len);
+		if (words[n++] == NULL)
+			return;
+	}
+	if (n < 2) {
+		check_err(c, path, "'%s' is not \"DOMAIN ADDRESS...\"", text);
+		return;
+	}
+	f->domain = dns_name_dup(c, words[0], strlen(words[0]));
+	if (f->domain == NULL || !config_valid_dns_name(f->domain)) {
+		check_err(c, path, "'%s' is not a domain name", words[0]);
+		return;
+	}
+	f->upstreams = check_sockaddrs(c, path, words + 1, (uint32_t)(n - 1),
+				       CONFIG_DEFAULT_DNS_PORT);
+	f->upstreams_count = n - 1;
+}
+
 struct config_dns *
 config_check_dns(struct check *c, const struct raw_dns *raw)
 {
@@ -176,6 +275,17 @@ config_check_dns(struct check *c, const struct raw_dns *raw)
 				  d->cache_size, CONFIG_MAX_CACHE_SIZE);
 	}
 	dns_check_allow(c, d, raw);
+	dns_check_limits(c, d, raw);
+	dns_check_local_domains(c, d, raw);
+	d->forward = check_calloc(c, raw->forward_count + 1,
+				  sizeof(*d->forward));
+	if (d->forward == NULL)
+		return d;
+	d->forward_count = raw->forward_count;
+	for (i = 0; i < raw->forward_count; i++) {
+		check_path(entry, sizeof(entry), "dns.forward[%u]", i);
+		dns_check_forward(c, entry, raw->forward[i], &d->forward[i]);
+	}
 	d->records = check_calloc(c, raw->records_count, sizeof(*d->records));
 	if (d->records == NULL)
 		return d;

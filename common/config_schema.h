@@ -67,6 +67,18 @@ struct raw_dns {
 	uint32_t allow_count;
 	char **records;
 	uint32_t records_count;
+	char **local_domains;
+	uint32_t local_domains_count;
+	char **forward;
+	uint32_t forward_count;
+	uint32_t *timeout;
+	uint32_t *min_ttl;
+	uint32_t *max_ttl;
+	uint32_t *negative_ttl;
+	uint32_t *servfail_ttl;
+	uint32_t *stale_ttl;
+	uint32_t *tcp_timeout;
+	uint32_t *tcp_connections;
 };
 
 struct raw_http {
@@ -76,6 +88,21 @@ struct raw_http {
 	char *index;
 	bool *autoindex;
 	char *access_log;
+	char *access_log_format;
+	uint32_t *workers;
+	bool *dotfiles;
+	uint32_t *header_timeout;
+	uint32_t *keepalive_timeout;
+	uint32_t *send_timeout;
+	uint32_t *max_connections;
+	uint32_t *max_header_size;
+	uint32_t *max_headers;
+	uint32_t *max_body;
+	uint32_t *cache_validity_ms;
+	uint32_t *cache_bytes;
+	uint32_t *cache_file_max;
+	char **mime_types;
+	uint32_t mime_types_count;
 };
 
 struct raw_config {

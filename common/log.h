@@ -73,7 +73,8 @@ struct log_limit {
 	}
 
 /*
- * Decides whether one more message may go out at time `now` (seconds).
+ * Decides whether one more message may go out at time `now` (seconds,
+ * greater than 0: a window_start of 0 marks a limit not used yet).
  * Pure: no output.  When a new window opens and messages were held back
  * in the last one, *reported receives their count (else 0).
  */

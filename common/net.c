@@ -14,9 +14,9 @@
 #define NET_MAX_TEXT 64
 
 /*
- * inet_pton(AF_INET) already refuses "1.2.3", "0x1.2.3.4" and leading
- * spaces; it does accept "01.2.3.4" on glibc, which we refuse, since
- * some tools read a leading zero as octal.
+ * inet_pton(AF_INET) refuses "1.2.3", "0x1.2.3.4" and leading spaces.
+ * Leading zeros ("01.2.3.4", which some tools read as octal) are refused
+ * here too, since not every libc's inet_pton does.
  */
 int
 net_parse_addr4(const char *s, struct in_addr *out)

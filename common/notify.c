@@ -23,7 +23,9 @@ notify_send_to(const char *socket_path, const char *state)
 	ssize_t n;
 	int fd, saved;
 
-	if (path_len == 0 || path_len >= sizeof(sun.sun_path) ||
+	/* A path needs its NUL inside sun_path; an abstract name does not. */
+	if (path_len == 0 ||
+	    path_len + (socket_path[0] == '/' ? 1 : 0) > sizeof(sun.sun_path) ||
 	    (socket_path[0] != '/' && socket_path[0] != '@')) {
 		errno = EINVAL;
 		return -1;

@@ -21,13 +21,16 @@ num_parse_n(const char *s, size_t len, long long min, long long max,
 	/* "0" is fine, "010" is not: YAML 1.1 would read it as octal. */
 	if (s[i] == '0' && len - i > 1)
 		return -1;
+	/* Text that is not a number is "invalid", however long it is. */
+	for (size_t j = i; j < len; j++) {
+		if (s[j] < '0' || s[j] > '9')
+			return -1;
+	}
 	limit = negative ? (unsigned long long)LLONG_MAX + 1
 			 : (unsigned long long)LLONG_MAX;
 	for (; i < len; i++) {
 		unsigned digit;
 
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
 		digit = (unsigned)(s[i] - '0');
 		if (value > (limit - digit) / 10) {
 			*errstr = negative ? "too small" : "too large";
