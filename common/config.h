@@ -47,6 +47,8 @@
 #define CONFIG_DEFAULT_TCP_TIMEOUT 10		/* seconds (RFC 7766 6.2.3) */
 #define CONFIG_DEFAULT_TCP_CONNECTIONS 256
 #define CONFIG_MAX_TCP_CONNECTIONS 65536
+#define CONFIG_MAX_DNS_WORKERS 64		/* dns.workers */
+#define CONFIG_MAX_DNS_UPSTREAMS 32		/* dns.upstreams entries */
 #define CONFIG_MAX_FORWARD_UPSTREAMS 8		/* per dns.forward entry */
 #define CONFIG_DEFAULT_INDEX "index.html"
 #define CONFIG_DEFAULT_HTTP_WORKERS 1
@@ -68,7 +70,12 @@
 #define CONFIG_MAX_HTTP_CACHE_VALIDITY_MS 3600000
 #define CONFIG_DEFAULT_HTTP_CACHE_BYTES (64 * 1024 * 1024)
 #define CONFIG_DEFAULT_HTTP_CACHE_FILE_MAX (256 * 1024)
+#define CONFIG_MAX_HTTP_MIME_TYPE 200		/* bytes of a mime_types type */
 #define CONFIG_DEFAULT_LEASE_FILE "/var/lib/labgate/dhcpd.leases"
+#define CONFIG_DEFAULT_OFFER_HOLD 60		/* seconds an offer is held */
+#define CONFIG_MAX_OFFER_HOLD 3600
+#define CONFIG_DEFAULT_QUARANTINE 600		/* seconds after a DECLINE */
+#define CONFIG_MAX_QUARANTINE 86400
 
 struct config_reservation {
 	uint8_t mac[NET_MAC_LEN];
@@ -79,6 +86,13 @@ struct config_reservation {
 struct config_route {
 	struct net_cidr to;		/* IPv4 */
 	struct in_addr via;
+};
+
+/* An option by code (dhcp.subnets[].options): code, length, data. */
+struct config_dhcp_option {
+	uint8_t code;
+	uint8_t len;
+	uint8_t data[255];
 };
 
 struct config_subnet {
@@ -96,12 +110,20 @@ struct config_subnet {
 	size_t routes_count;
 	struct config_reservation *reservations;
 	size_t reservations_count;
+	uint32_t renew_time;		/* T1, option 58; seconds */
+	uint32_t rebind_time;		/* T2, option 59 */
+	struct in_addr *ntp;		/* option 42 */
+	size_t ntp_count;
+	struct config_dhcp_option *options;
+	size_t options_count;
 };
 
 struct config_dhcp {
 	char *lease_file;
 	struct config_subnet *subnets;
 	size_t subnets_count;
+	uint32_t offer_hold;		/* seconds */
+	uint32_t quarantine;		/* seconds */
 };
 
 /* DNS record types a `records` line may hold (RFC 1035 type codes). */
@@ -139,6 +161,7 @@ struct config_dns {
 	size_t records_count;
 	char **local_domains;		/* lowercase, no trailing dot */
 	size_t local_domains_count;
+	char *hosts_file;		/* NULL: none */
 	struct config_forward *forward;	/* per-domain upstreams */
 	size_t forward_count;
 	uint32_t timeout;		/* ms per upstream try */
@@ -148,6 +171,7 @@ struct config_dns {
 	uint32_t stale_ttl;		/* seconds past expiry; 0: no serve-stale */
 	uint32_t tcp_timeout;		/* seconds a TCP client may idle */
 	uint32_t tcp_connections;	/* TCP clients at once */
+	uint32_t workers;		/* processes on SO_REUSEPORT sockets */
 };
 
 struct config_http {

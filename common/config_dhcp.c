@@ -163,6 +163,133 @@ dhcp_check_options(struct check *c, const char *path,
 	}
 }
 
+/* Options dhcpd sets itself from other keys or the protocol. */
+static bool
+dhcp_option_reserved(uint32_t code)
+{
+	static const uint8_t own[] = { 0, 1, 3, 6, 12, 15, 28, 42, 50, 51, 52,
+				       53, 54, 55, 56, 57, 58, 59, 61, 81, 82,
+				       121, 249, 255 };
+	size_t i;
+
+	for (i = 0; i < sizeof(own); i++) {
+		if (code == own[i])
+			return true;
+	}
+	return code > 255;
+}
+
+static int
+dhcp_nibble(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* "c0:00:02:01" or "c0000201": bytes into out; -1 when malformed. */
+static int
+dhcp_hex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	int hi, lo;
+
+	while (*s != '\0') {
+		if (*s == ':' && n > 0 && s[1] != '\0') {
+			s++;
+			continue;
+		}
+		if (n == cap || (hi = dhcp_nibble(s[0])) < 0 ||
+		    (lo = dhcp_nibble(s[1])) < 0)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	return (int)n;
+}
+
+static void
+dhcp_check_option(struct check *c, const char *path, uint32_t i,
+		  struct config_dhcp_option *o, const struct raw_dhcp_option *raw)
+{
+	char entry[CONFIG_MAX_PATH];
+	int forms = (raw->text != NULL) + (raw->hex != NULL) +
+		    (raw->addresses_count > 0), n = 0;
+	uint32_t k;
+
+	check_path(entry, sizeof(entry), "%s.options[%u]", path, i);
+	if (dhcp_option_reserved(raw->code))
+		check_err(c, entry, "option %u is set by dhcpd itself or by "
+			  "another key, or is not an option code (1-254)",
+			  raw->code);
+	if (forms != 1) {
+		check_err(c, entry, "give exactly one of text, hex or addresses");
+		return;
+	}
+	o->code = (uint8_t)raw->code;
+	if (raw->text != NULL) {
+		n = strlen(raw->text) <= 255 ? (int)strlen(raw->text) : -1;
+		if (n > 0)
+			memcpy(o->data, raw->text, (size_t)n);
+	} else if (raw->hex != NULL) {
+		n = dhcp_hex(raw->hex, o->data, sizeof(o->data));
+	} else {
+		for (k = 0; k < raw->addresses_count; k++, n += 4) {
+			check_path(entry, sizeof(entry),
+				   "%s.options[%u].addresses[%u]", path, i, k);
+			check_addr4(c, entry, raw->addresses[k], NULL,
+				    (struct in_addr *)(void *)(o->data + n));
+		}
+	}
+	check_path(entry, sizeof(entry), "%s.options[%u]", path, i);
+	if (n <= 0)
+		check_err(c, entry, "the value must be 1 to 255 bytes (hex: "
+			  "pairs of hex digits, optionally ':'-separated)");
+	else
+		o->len = (uint8_t)n;
+}
+
+static void
+dhcp_check_extras(struct check *c, const char *path, struct config_subnet *s,
+		  const struct raw_subnet *raw)
+{
+	char entry[CONFIG_MAX_PATH];
+	uint32_t i;
+
+	s->renew_time = raw->renew_time != NULL ? *raw->renew_time
+						: s->lease_time / 2;
+	s->rebind_time = raw->rebind_time != NULL
+				 ? *raw->rebind_time
+				 : (uint32_t)((uint64_t)s->lease_time * 7 / 8);
+	if (s->renew_time == 0 || s->renew_time >= s->rebind_time ||
+	    s->rebind_time >= s->lease_time) {
+		check_path(entry, sizeof(entry), "%s.%s", path,
+			   raw->renew_time != NULL ? "renew_time"
+						   : "rebind_time");
+		check_err(c, entry, "need 0 < renew_time (%u) < rebind_time "
+			  "(%u) < lease_time (%u)", s->renew_time,
+			  s->rebind_time, s->lease_time);
+	}
+	s->ntp = check_calloc(c, raw->ntp_count, sizeof(*s->ntp));
+	if (s->ntp != NULL) {
+		s->ntp_count = raw->ntp_count;
+		for (i = 0; i < raw->ntp_count; i++) {
+			check_path(entry, sizeof(entry), "%s.ntp[%u]", path, i);
+			check_addr4(c, entry, raw->ntp[i], NULL, &s->ntp[i]);
+		}
+	}
+	s->options = check_calloc(c, raw->options_count, sizeof(*s->options));
+	if (s->options == NULL)
+		return;
+	s->options_count = raw->options_count;
+	for (i = 0; i < raw->options_count; i++)
+		dhcp_check_option(c, path, i, &s->options[i], &raw->options[i]);
+}
+
 static void
 dhcp_check_subnet(struct check *c, const char *path, struct config_subnet *s,
 		  const struct raw_subnet *raw)
@@ -192,6 +319,7 @@ dhcp_check_subnet(struct check *c, const char *path, struct config_subnet *s,
 				  CONFIG_MAX_LEASE_TIME);
 	}
 	dhcp_check_options(c, path, s, raw);
+	dhcp_check_extras(c, path, s, raw);
 	dhcp_check_routes(c, path, s, raw);
 	s->reservations = check_calloc(c, raw->reservations_count,
 				       sizeof(*s->reservations));
@@ -220,6 +348,16 @@ config_check_dhcp(struct check *c, const struct raw_dhcp *raw)
 	d->lease_file = arena_strdup(c->arena, raw->lease_file != NULL
 						       ? raw->lease_file
 						       : CONFIG_DEFAULT_LEASE_FILE);
+	d->offer_hold = raw->offer_hold != NULL ? *raw->offer_hold
+						: CONFIG_DEFAULT_OFFER_HOLD;
+	if (d->offer_hold < 1 || d->offer_hold > CONFIG_MAX_OFFER_HOLD)
+		check_err(c, "dhcp.offer_hold", "%u is outside 1..%d seconds",
+			  d->offer_hold, CONFIG_MAX_OFFER_HOLD);
+	d->quarantine = raw->quarantine != NULL ? *raw->quarantine
+						: CONFIG_DEFAULT_QUARANTINE;
+	if (d->quarantine > CONFIG_MAX_QUARANTINE)
+		check_err(c, "dhcp.quarantine", "%u is over %d seconds",
+			  d->quarantine, CONFIG_MAX_QUARANTINE);
 	d->subnets = check_calloc(c, raw->subnets_count, sizeof(*d->subnets));
 	if (d->subnets == NULL)
 		return NULL;

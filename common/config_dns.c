@@ -189,6 +189,8 @@ dns_check_limits(struct check *c, struct config_dns *d,
 				      raw->tcp_connections,
 				      CONFIG_DEFAULT_TCP_CONNECTIONS, 1,
 				      CONFIG_MAX_TCP_CONNECTIONS);
+	d->workers = dns_uint(c, "dns.workers", raw->workers, 1, 1,
+			      CONFIG_MAX_DNS_WORKERS);
 }
 
 static void
@@ -267,6 +269,9 @@ config_check_dns(struct check *c, const struct raw_dns *raw)
 				       raw->upstreams_count,
 				       CONFIG_DEFAULT_DNS_PORT);
 	d->upstreams_count = raw->upstreams_count;
+	if (d->upstreams_count > CONFIG_MAX_DNS_UPSTREAMS)
+		check_err(c, "dns.upstreams", "more than %d upstreams",
+			  CONFIG_MAX_DNS_UPSTREAMS);
 	d->cache_size = CONFIG_DEFAULT_CACHE_SIZE;
 	if (raw->cache_size != NULL) {
 		d->cache_size = *raw->cache_size;
@@ -277,6 +282,12 @@ config_check_dns(struct check *c, const struct raw_dns *raw)
 	dns_check_allow(c, d, raw);
 	dns_check_limits(c, d, raw);
 	dns_check_local_domains(c, d, raw);
+	if (raw->hosts_file != NULL) {
+		if (raw->hosts_file[0] != '/')
+			check_err(c, "dns.hosts_file", "'%s' is not an absolute "
+				  "path", raw->hosts_file);
+		d->hosts_file = arena_strdup(c->arena, raw->hosts_file);
+	}
 	d->forward = check_calloc(c, raw->forward_count + 1,
 				  sizeof(*d->forward));
 	if (d->forward == NULL)

@@ -36,16 +36,19 @@ http_mime_entry(struct check *c, struct config_http *h, size_t i,
 	while (sp != NULL && *sp == ' ')
 		sp++;
 	if (el == 0 || el > 16 || sp == NULL || strchr(sp, '/') == NULL ||
+	    strlen(sp) > CONFIG_MAX_HTTP_MIME_TYPE ||
 	    strpbrk(sp, "\r\n") != NULL) {
 		check_err(c, path, "'%s' is not \"EXTENSION TYPE/SUBTYPE\"",
 			  text);
 		return;
 	}
-	h->mime_ext[i] = arena_strndup(c->arena, text[0] == '.' ? text + 1 : text,
-				       text[0] == '.' ? el - 1 : el);
+	h->mime_ext[i] =
+		arena_strndup(c->arena, text[0] == '.' ? text + 1 : text,
+			      text[0] == '.' ? el - 1 : el);
 	h->mime_type[i] = arena_strdup(c->arena, sp);
 	for (k = 0; h->mime_ext[i] != NULL && h->mime_ext[i][k]; k++)
-		h->mime_ext[i][k] = (char)tolower((unsigned char)h->mime_ext[i][k]);
+		h->mime_ext[i][k] =
+			(char)tolower((unsigned char)h->mime_ext[i][k]);
 }
 
 static void
@@ -75,37 +78,38 @@ http_check_limits(struct check *c, struct config_http *h,
 	h->header_timeout = http_num(c, "header_timeout", raw->header_timeout,
 				     CONFIG_DEFAULT_HTTP_HEADER_TIMEOUT, 1,
 				     CONFIG_MAX_HTTP_TIMEOUT);
-	h->keepalive_timeout = http_num(
-		c, "keepalive_timeout", raw->keepalive_timeout,
-		CONFIG_DEFAULT_HTTP_KEEPALIVE_TIMEOUT, 0, CONFIG_MAX_HTTP_TIMEOUT);
+	h->keepalive_timeout =
+		http_num(c, "keepalive_timeout", raw->keepalive_timeout,
+			 CONFIG_DEFAULT_HTTP_KEEPALIVE_TIMEOUT, 0,
+			 CONFIG_MAX_HTTP_TIMEOUT);
 	h->send_timeout = http_num(c, "send_timeout", raw->send_timeout,
 				   CONFIG_DEFAULT_HTTP_SEND_TIMEOUT, 1,
 				   CONFIG_MAX_HTTP_TIMEOUT);
-	h->max_connections = http_num(c, "max_connections",
-				      raw->max_connections,
-				      CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS, 1,
-				      CONFIG_MAX_HTTP_MAX_CONNECTIONS);
-	h->max_header_size = http_num(c, "max_header_size",
-				      raw->max_header_size,
-				      CONFIG_DEFAULT_HTTP_MAX_HEADER_SIZE,
-				      CONFIG_MIN_HTTP_MAX_HEADER_SIZE,
-				      CONFIG_MAX_HTTP_MAX_HEADER_SIZE);
+	h->max_connections =
+		http_num(c, "max_connections", raw->max_connections,
+			 CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS, 1,
+			 CONFIG_MAX_HTTP_MAX_CONNECTIONS);
+	h->max_header_size =
+		http_num(c, "max_header_size", raw->max_header_size,
+			 CONFIG_DEFAULT_HTTP_MAX_HEADER_SIZE,
+			 CONFIG_MIN_HTTP_MAX_HEADER_SIZE,
+			 CONFIG_MAX_HTTP_MAX_HEADER_SIZE);
 	h->max_headers = http_num(c, "max_headers", raw->max_headers,
 				  CONFIG_DEFAULT_HTTP_MAX_HEADERS, 1,
 				  CONFIG_MAX_HTTP_MAX_HEADERS);
 	h->max_body = http_num(c, "max_body", raw->max_body,
 			       CONFIG_DEFAULT_HTTP_MAX_BODY, 0,
 			       CONFIG_MAX_HTTP_MAX_BODY);
-	h->cache_validity_ms = http_num(c, "cache_validity_ms",
-					raw->cache_validity_ms,
-					CONFIG_DEFAULT_HTTP_CACHE_VALIDITY_MS,
-					0, CONFIG_MAX_HTTP_CACHE_VALIDITY_MS);
-	h->cache_bytes = http_num(c, "cache_bytes", raw->cache_bytes,
-				  CONFIG_DEFAULT_HTTP_CACHE_BYTES, 0,
-				  UINT32_MAX);
-	h->cache_file_max = http_num(c, "cache_file_max", raw->cache_file_max,
-				     CONFIG_DEFAULT_HTTP_CACHE_FILE_MAX, 0,
-				     h->cache_bytes);
+	h->cache_validity_ms =
+		http_num(c, "cache_validity_ms", raw->cache_validity_ms,
+			 CONFIG_DEFAULT_HTTP_CACHE_VALIDITY_MS, 0,
+			 CONFIG_MAX_HTTP_CACHE_VALIDITY_MS);
+	h->cache_bytes =
+		http_num(c, "cache_bytes", raw->cache_bytes,
+			 CONFIG_DEFAULT_HTTP_CACHE_BYTES, 0, UINT32_MAX);
+	h->cache_file_max =
+		http_num(c, "cache_file_max", raw->cache_file_max,
+			 CONFIG_DEFAULT_HTTP_CACHE_FILE_MAX, 0, h->cache_bytes);
 }
 
 struct config_http *
@@ -115,8 +119,9 @@ config_check_http(struct check *c, const struct raw_http *raw)
 
 	if (h == NULL)
 		return NULL;
-	h->listen = check_sockaddrs(c, "http.listen", raw->listen,
-				    raw->listen_count, CONFIG_DEFAULT_HTTP_PORT);
+	h->listen =
+		check_sockaddrs(c, "http.listen", raw->listen,
+				raw->listen_count, CONFIG_DEFAULT_HTTP_PORT);
 	h->listen_count = raw->listen_count;
 	h->root = arena_strdup(c->arena, raw->root);
 	if (h->root != NULL && h->root[0] != '/')
@@ -128,8 +133,8 @@ config_check_http(struct check *c, const struct raw_http *raw)
 	if (h->index != NULL &&
 	    (h->index[0] == '\0' || strchr(h->index, '/') != NULL ||
 	     strcmp(h->index, ".") == 0 || strcmp(h->index, "..") == 0))
-		check_err(c, "http.index", "'%s' must be a file name, not a path",
-			  h->index);
+		check_err(c, "http.index",
+			  "'%s' must be a file name, not a path", h->index);
 	h->autoindex = raw->autoindex != NULL && *raw->autoindex;
 	h->dotfiles = raw->dotfiles != NULL && *raw->dotfiles;
 	if (raw->access_log != NULL)

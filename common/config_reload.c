@@ -66,6 +66,16 @@ keep_listen(struct restart_keys *k, const char *key,
 		k->failed = 1;
 }
 
+static void
+keep_workers(struct restart_keys *k, const char *key, uint32_t old,
+	     uint32_t *next)
+{
+	if (old == *next)
+		return;
+	restart_note(k, key);
+	*next = old;
+}
+
 static bool
 has_interface(const struct config_dhcp *d, const char *name)
 {
@@ -119,16 +129,22 @@ config_keep_restart_keys(const struct config *old, struct config *next,
 			keep_dhcp(&k, old->dhcp, next->dhcp);
 		break;
 	case CONFIG_SECTION_DNS:
-		if (old->dns != NULL && next->dns != NULL)
-			keep_listen(&k, "dns.listen", old->dns->listen,
-				    old->dns->listen_count, &next->dns->listen,
-				    &next->dns->listen_count);
+		if (old->dns == NULL || next->dns == NULL)
+			break;
+		keep_listen(&k, "dns.listen", old->dns->listen,
+			    old->dns->listen_count, &next->dns->listen,
+			    &next->dns->listen_count);
+		keep_workers(&k, "dns.workers", old->dns->workers,
+			     &next->dns->workers);
 		break;
 	case CONFIG_SECTION_HTTP:
-		if (old->http != NULL && next->http != NULL)
-			keep_listen(&k, "http.listen", old->http->listen,
-				    old->http->listen_count, &next->http->listen,
-				    &next->http->listen_count);
+		if (old->http == NULL || next->http == NULL)
+			break;
+		keep_listen(&k, "http.listen", old->http->listen,
+			    old->http->listen_count, &next->http->listen,
+			    &next->http->listen_count);
+		keep_workers(&k, "http.workers", old->http->workers,
+			     &next->http->workers);
 		break;
 	}
 	return k.failed ? -1 : 0;

@@ -51,6 +51,21 @@ static const cyaml_schema_value_t reservation_entry = {
 			    reservation_fields),
 };
 
+static const cyaml_schema_field_t dhcp_option_fields[] = {
+	CYAML_FIELD_UINT("code", CYAML_FLAG_DEFAULT, struct raw_dhcp_option,
+			 code),
+	STR_FIELD("text", OPT, struct raw_dhcp_option, text),
+	STR_FIELD("hex", OPT, struct raw_dhcp_option, hex),
+	CYAML_FIELD_SEQUENCE("addresses", OPT | CYAML_FLAG_POINTER,
+			     struct raw_dhcp_option, addresses, &string_entry,
+			     1, 63),
+	CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t dhcp_option_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_dhcp_option,
+			    dhcp_option_fields),
+};
+
 static const cyaml_schema_field_t subnet_fields[] = {
 	STR_FIELD("interface", OPT, struct raw_subnet, interface),
 	STR_FIELD("network", 0, struct raw_subnet, network),
@@ -67,6 +82,14 @@ static const cyaml_schema_field_t subnet_fields[] = {
 	CYAML_FIELD_SEQUENCE("reservations", OPT | CYAML_FLAG_POINTER,
 			     struct raw_subnet, reservations,
 			     &reservation_entry, 0, CONFIG_MAX_RESERVATIONS),
+	CYAML_FIELD_UINT_PTR("renew_time", OPT, struct raw_subnet, renew_time),
+	CYAML_FIELD_UINT_PTR("rebind_time", OPT, struct raw_subnet,
+			     rebind_time),
+	CYAML_FIELD_SEQUENCE("ntp", OPT | CYAML_FLAG_POINTER, struct raw_subnet,
+			     ntp, &string_entry, 0, 63),
+	CYAML_FIELD_SEQUENCE("options", OPT | CYAML_FLAG_POINTER,
+			     struct raw_subnet, options, &dhcp_option_entry, 0,
+			     254),
 	CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t subnet_entry = {
@@ -78,6 +101,8 @@ static const cyaml_schema_field_t dhcp_fields[] = {
 	STR_FIELD("lease_file", OPT, struct raw_dhcp, lease_file),
 	CYAML_FIELD_SEQUENCE("subnets", CYAML_FLAG_POINTER, struct raw_dhcp,
 			     subnets, &subnet_entry, 1, CONFIG_MAX_SUBNETS),
+	CYAML_FIELD_UINT_PTR("offer_hold", OPT, struct raw_dhcp, offer_hold),
+	CYAML_FIELD_UINT_PTR("quarantine", OPT, struct raw_dhcp, quarantine),
 	CYAML_FIELD_END,
 };
 
@@ -98,6 +123,7 @@ static const cyaml_schema_field_t dns_fields[] = {
 	CYAML_FIELD_SEQUENCE("forward", OPT | CYAML_FLAG_POINTER,
 			     struct raw_dns, forward, &string_entry, 0,
 			     CONFIG_MAX_LIST),
+	STR_FIELD("hosts_file", OPT, struct raw_dns, hosts_file),
 	CYAML_FIELD_UINT_PTR("timeout", OPT, struct raw_dns, timeout),
 	CYAML_FIELD_UINT_PTR("min_ttl", OPT, struct raw_dns, min_ttl),
 	CYAML_FIELD_UINT_PTR("max_ttl", OPT, struct raw_dns, max_ttl),
@@ -109,6 +135,7 @@ static const cyaml_schema_field_t dns_fields[] = {
 	CYAML_FIELD_UINT_PTR("tcp_timeout", OPT, struct raw_dns, tcp_timeout),
 	CYAML_FIELD_UINT_PTR("tcp_connections", OPT, struct raw_dns,
 			     tcp_connections),
+	CYAML_FIELD_UINT_PTR("workers", OPT, struct raw_dns, workers),
 	CYAML_FIELD_END,
 };
 

@@ -35,6 +35,15 @@ struct raw_reservation {
 	char *hostname;
 };
 
+/* dhcp.subnets[].options[]: one option by code, one of three forms. */
+struct raw_dhcp_option {
+	uint32_t code;
+	char *text;
+	char *hex;
+	char **addresses;
+	uint32_t addresses_count;
+};
+
 struct raw_subnet {
 	char *interface;
 	char *network;
@@ -49,12 +58,20 @@ struct raw_subnet {
 	uint32_t routes_count;
 	struct raw_reservation *reservations;
 	uint32_t reservations_count;
+	uint32_t *renew_time;
+	uint32_t *rebind_time;
+	char **ntp;
+	uint32_t ntp_count;
+	struct raw_dhcp_option *options;
+	uint32_t options_count;
 };
 
 struct raw_dhcp {
 	char *lease_file;
 	struct raw_subnet *subnets;
 	uint32_t subnets_count;
+	uint32_t *offer_hold;
+	uint32_t *quarantine;
 };
 
 struct raw_dns {
@@ -69,6 +86,7 @@ struct raw_dns {
 	uint32_t records_count;
 	char **local_domains;
 	uint32_t local_domains_count;
+	char *hosts_file;
 	char **forward;
 	uint32_t forward_count;
 	uint32_t *timeout;
@@ -79,6 +97,7 @@ struct raw_dns {
 	uint32_t *stale_ttl;
 	uint32_t *tcp_timeout;
 	uint32_t *tcp_connections;
+	uint32_t *workers;
 };
 
 struct raw_http {

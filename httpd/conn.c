@@ -1,0 +1,621 @@
+/* conn: the connection state machine (see conn.h). */
+#include "conn.h"
+
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "clock.h"
+#include "log.h"
+#include "respond.h"
+#include "server.h"
+
+static struct log_limit conn_log_limit = LOG_LIMIT_INIT;
+
+static void conn_event_cb(evutil_socket_t fd, short what, void *arg);
+
+/* --- buffer pools: no malloc per request, nothing held while idle --- */
+
+static struct conn_in *
+conn_in_get(struct server *s)
+{
+	struct conn_in *in = s->free_in;
+
+	if (in != NULL && in->cap == s->in_size) {
+		s->free_in = in->next_free;
+		s->nfree_in--;
+	} else {
+		in = malloc(sizeof(*in) + s->in_size);
+		if (in == NULL)
+			return NULL;
+		in->cap = s->in_size;
+	}
+	in->len = in->start = 0;
+	in->in_head = false;
+	http_parser_init(&in->parser, s->cfg->max_headers,
+			 s->cfg->max_header_size);
+	return in;
+}
+
+static void
+conn_in_put(struct server *s, struct conn_in *in)
+{
+	if (in == NULL)
+		return;
+	if (s->nfree_in >= SERVER_POOL_MAX || in->cap != s->in_size) {
+		free(in);
+		return;
+	}
+	in->next_free = s->free_in;
+	s->free_in = in;
+	s->nfree_in++;
+}
+
+static struct conn_out *
+conn_out_get(struct server *s)
+{
+	struct conn_out *out = s->free_out;
+
+	if (out != NULL) {
+		s->free_out = out->next_free;
+		s->nfree_out--;
+	} else if ((out = malloc(sizeof(*out))) == NULL) {
+		return NULL;
+	}
+	out->head = out->n = 0;
+	out->len = 0;
+	return out;
+}
+
+static void
+conn_out_put(struct server *s, struct conn_out *out)
+{
+	if (out == NULL)
+		return;
+	if (s->nfree_out >= SERVER_POOL_MAX) {
+		free(out);
+		return;
+	}
+	out->next_free = s->free_out;
+	s->free_out = out;
+	s->nfree_out++;
+}
+
+void
+conn_pools_free(struct server *s)
+{
+	struct conn_in *in;
+	struct conn_out *out;
+
+	while ((in = s->free_in) != NULL) {
+		s->free_in = in->next_free;
+		free(in);
+	}
+	while ((out = s->free_out) != NULL) {
+		s->free_out = out->next_free;
+		free(out);
+	}
+	s->nfree_in = s->nfree_out = 0;
+}
+
+static void
+conn_item_release(struct server *s, struct conn_item *it)
+{
+	cache_release(s->cache, it->ent);
+	free(it->heap);
+	it->ent = NULL;
+	it->heap = NULL;
+}
+
+/* --- life --- */
+
+int
+conn_new(struct server *s, int fd, const struct sockaddr *sa, socklen_t salen)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		close(fd);
+		return -1;
+	}
+	c->srv = s;
+	c->fd = fd;
+	if (salen > sizeof(c->peer))
+		salen = sizeof(c->peer);
+	memcpy(&c->peer, sa, salen);
+	event_assign(&c->ev, s->base, fd, EV_READ | EV_PERSIST, conn_event_cb,
+		     c);
+	if (event_add(&c->ev, s->to_header) == -1) {
+		close(fd);
+		free(c);
+		return -1;
+	}
+	c->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = c;
+	s->conns = c;
+	s->nconns++;
+	return 0;
+}
+
+void
+conn_close(struct conn *c, const char *reason)
+{
+	struct server *s = c->srv;
+	unsigned i;
+
+	log_debug("connection fd %d closed: %s", c->fd, reason);
+	event_del(&c->ev);
+	close(c->fd);
+	if (c->out != NULL) {
+		for (i = 0; i < c->out->n; i++)
+			conn_item_release(s, &c->out->items[(c->out->head + i) %
+							    CONN_MAX_PIPELINE]);
+		conn_out_put(s, c->out);
+	}
+	conn_in_put(s, c->in);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	s->nconns--;
+	free(c);
+	server_conn_closed(s);
+}
+
+static bool
+conn_busy(const struct conn *c)
+{
+	return c->out != NULL || c->discard > 0 ||
+	       (c->in != NULL && c->in->len > c->in->start);
+}
+
+void
+conn_stop(struct conn *c)
+{
+	if (!conn_busy(c) && c->state == CONN_READING) {
+		conn_close(c, "server stopping");
+		return;
+	}
+	c->close_after = true;
+}
+
+/* --- output --- */
+
+struct conn_item *
+conn_item_next(struct conn *c, char **hbuf, size_t *hcap)
+{
+	struct conn_item *it;
+
+	if (c->out == NULL && (c->out = conn_out_get(c->srv)) == NULL)
+		return NULL;
+	if (c->out->n >= CONN_MAX_PIPELINE ||
+	    CONN_OUT_SIZE - c->out->len < CONN_OUT_RESERVE)
+		return NULL;
+	it = &c->out->items[(c->out->head + c->out->n) % CONN_MAX_PIPELINE];
+	memset(it, 0, sizeof(*it));
+	it->sfd = -1;
+	it->hoff = c->out->len;
+	*hbuf = c->out->buf + c->out->len;
+	*hcap = CONN_OUT_SIZE - c->out->len;
+	return it;
+}
+
+void
+conn_push(struct conn *c, struct conn_item *it, uint32_t hlen)
+{
+	it->hlen = hlen;
+	c->out->len += hlen;
+	c->out->n++;
+}
+
+static bool
+conn_out_full(const struct conn *c)
+{
+	return c->out != NULL &&
+	       (c->out->n >= CONN_MAX_PIPELINE ||
+		CONN_OUT_SIZE - c->out->len < CONN_OUT_RESERVE);
+}
+
+/* iovecs for the queued memory parts, up to and including a file item. */
+static int
+conn_iov(struct conn *c, struct iovec *iov)
+{
+	struct conn_out *o = c->out;
+	struct conn_item *it;
+	unsigned i;
+	size_t skip;
+	int n = 0;
+
+	for (i = 0; i < o->n && n + 2 <= CONN_MAX_IOV; i++) {
+		it = &o->items[(o->head + i) % CONN_MAX_PIPELINE];
+		skip = it->sent;
+		if (skip < it->hlen) {
+			iov[n].iov_base = o->buf + it->hoff + skip;
+			iov[n++].iov_len = it->hlen - skip;
+			skip = 0;
+		} else {
+			skip -= it->hlen;
+		}
+		if (it->body != NULL && skip < it->blen) {
+			iov[n].iov_base = (char *)(uintptr_t)(it->body + skip);
+			iov[n++].iov_len = it->blen - skip;
+		}
+		if (it->sfd != -1)
+			break;
+	}
+	return n;
+}
+
+/* Drops finished items after `n` bytes went out. */
+static void
+conn_advance(struct conn *c, size_t n)
+{
+	struct conn_out *o = c->out;
+	struct conn_item *it;
+	size_t mem, take;
+
+	while (o->n > 0) {
+		it = &o->items[o->head];
+		mem = it->hlen + (it->body != NULL ? it->blen : 0);
+		take = it->sent < mem ? mem - it->sent : 0;
+		if (take > n)
+			take = n;
+		it->sent += take;
+		n -= take;
+		if (it->sent < mem + it->slen)
+			return;
+		conn_item_release(c->srv, it);
+		o->head = (o->head + 1) % CONN_MAX_PIPELINE;
+		o->n--;
+	}
+}
+
+static void
+conn_nodelay(struct conn *c)
+{
+	int one = 1;
+
+	if (!c->nodelay) {
+		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				 sizeof(one));
+		c->nodelay = true;
+	}
+}
+
+/* sendfile for the head item once its memory part is out: 1 done, 0 again, -1 error. */
+static int
+conn_sendfile(struct conn *c)
+{
+	struct conn_item *it = &c->out->items[c->out->head];
+	size_t mem = it->hlen + (it->body != NULL ? it->blen : 0);
+	size_t left = it->slen - (it->sent - mem), chunk;
+	off_t off = it->soff + (off_t)(it->sent - mem);
+	ssize_t n;
+
+	conn_nodelay(c);
+	chunk = left < CONN_SENDFILE_CHUNK ? left : CONN_SENDFILE_CHUNK;
+	n = sendfile(c->fd, it->sfd, &off, chunk);
+	if (n == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0)
+		return -1; /* the file shrank under us */
+	it->sent += (size_t)n;
+	if ((size_t)n == left) {
+		conn_advance(c, 0);
+		return 1;
+	}
+	return (size_t)n < chunk ? 0 : 1;
+}
+
+/*
+ * Writes what is queued.  Returns 1 when everything went out, 0 when
+ * the socket is full, -1 when the connection is broken.
+ */
+static int
+conn_flush(struct conn *c)
+{
+	struct iovec iov[CONN_MAX_IOV];
+	struct conn_item *it;
+	ssize_t n;
+	int cnt, rc;
+
+	while (c->out != NULL && c->out->n > 0) {
+		cnt = conn_iov(c, iov);
+		if (cnt > 0) {
+			n = writev(c->fd, iov, cnt);
+			if (n == -1)
+				return errno == EAGAIN || errno == EINTR ? 0
+									 : -1;
+			conn_advance(c, (size_t)n);
+			continue;
+		}
+		it = &c->out->items[c->out->head];
+		if (it->sfd == -1) { /* nothing left in it */
+			conn_advance(c, 0);
+			continue;
+		}
+		rc = conn_sendfile(c);
+		if (rc != 1)
+			return rc;
+	}
+	conn_out_put(c->srv, c->out);
+	c->out = NULL;
+	return 1;
+}
+
+/* --- input --- */
+
+static void
+conn_parse_error(struct conn *c, enum http_parse_status st)
+{
+	char addr[64];
+
+	c->srv->stats.bad_requests++;
+	if (log_enabled(LOG_LEVEL_INFO)) {
+		struct net_sockaddr na;
+
+		memset(&na, 0, sizeof(na));
+		memcpy(&na.ss, &c->peer, sizeof(c->peer));
+		na.len = c->peer.sa.sa_family == AF_INET6
+				 ? sizeof(struct sockaddr_in6)
+				 : sizeof(struct sockaddr_in);
+		log_limited(&conn_log_limit, LOG_LEVEL_INFO, "%s: %s",
+			    net_format_sockaddr(&na, addr, sizeof(addr)),
+			    http_parse_strerror(st));
+	}
+	c->close_after = true;
+	c->linger = true;
+	resp_error(c, http_parse_status_code(st),
+		   st == HTTP_PARSE_NO_HOST || st >= HTTP_PARSE_BAD_HEADER
+			   ? &c->in->parser.req
+			   : NULL,
+		   c->in->buf + c->in->start);
+}
+
+/* Keep-alive per RFC 9112 9.3, and the body that follows the head. */
+static void
+conn_request(struct conn *c, const struct http_request *r, const char *buf)
+{
+	const struct config_http *cfg = c->srv->cfg;
+
+	if (r->version_minor == 0 ? !r->conn_keep_alive : r->conn_close)
+		c->close_after = true;
+	if (cfg->keepalive_timeout == 0 || c->srv->stopping)
+		c->close_after = true;
+	if (r->te_chunked) {
+		c->close_after = c->linger = true;
+		resp_error(c, 411, r, buf);
+		return;
+	}
+	if (r->content_length > cfg->max_body) {
+		c->close_after = c->linger = true;
+		resp_error(c, 413, r, buf);
+		return;
+	}
+	c->discard = r->content_length;
+	resp_request(c, r, buf);
+}
+
+/* Parses and answers what is buffered; stops when output is full. */
+static void
+conn_process(struct conn *c)
+{
+	struct conn_in *in = c->in;
+	enum http_parse_status st;
+	size_t take;
+
+	while (in != NULL && !c->close_after && !conn_out_full(c)) {
+		if (c->discard > 0) {
+			take = in->len - in->start;
+			if (take > c->discard)
+				take = (size_t)c->discard;
+			in->start += (uint32_t)take;
+			c->discard -= take;
+			if (c->discard > 0)
+				break;
+			in->in_head = false; /* the body is in: request done */
+		}
+		if (in->start == in->len)
+			break;
+		if (!in->in_head) {
+			in->in_head = true;
+			in->deadline_ms = clock_mono_ms() +
+					  c->srv->cfg->header_timeout * 1000ull;
+		}
+		st = http_parse_request(&in->parser, in->buf + in->start,
+					in->len - in->start);
+		if (st == HTTP_PARSE_AGAIN) {
+			if (in->len < in->cap)
+				break;
+			if (in->start > 0) {
+				memmove(in->buf, in->buf + in->start,
+					in->len - in->start);
+				in->len -= in->start;
+				in->start = 0;
+				break;
+			}
+			c->close_after = c->linger = true;
+			resp_error(c,
+				   http_parse_in_request_line(&in->parser)
+					   ? 414
+					   : 431,
+				   NULL, NULL);
+			break;
+		}
+		if (st != HTTP_PARSE_OK) {
+			conn_parse_error(c, st);
+			break;
+		}
+		conn_request(c, &in->parser.req, in->buf + in->start);
+		in->start += in->parser.req.head_len;
+		/* A body to discard stays under the header deadline. */
+		in->in_head = c->discard > 0;
+		http_parser_init(&in->parser, c->srv->cfg->max_headers,
+				 c->srv->cfg->max_header_size);
+	}
+}
+
+static void
+conn_set_event(struct conn *c, bool write, const struct timeval *tv)
+{
+	if (write != c->write_mode) {
+		event_del(&c->ev);
+		event_assign(&c->ev, c->srv->base, c->fd,
+			     (write ? EV_WRITE : EV_READ) | EV_PERSIST,
+			     conn_event_cb, c);
+		c->write_mode = write;
+	}
+	event_add(&c->ev, tv);
+}
+
+/* After I/O: release idle buffers, pick the next event and timeout. */
+static void
+conn_settle(struct conn *c)
+{
+	struct conn_in *in = c->in;
+	struct timeval tv;
+	uint64_t now, left;
+
+	if (c->out != NULL) {
+		c->state = CONN_WRITING;
+		conn_set_event(c, true, c->srv->to_send);
+		return;
+	}
+	if (c->close_after) {
+		/* Unread input would make close() send RST over our answer. */
+		if (conn_busy(c))
+			c->linger = true;
+		if (!c->linger) {
+			conn_close(c, "done");
+			return;
+		}
+		shutdown(c->fd, SHUT_WR);
+		c->state = CONN_LINGER;
+		conn_in_put(c->srv, c->in);
+		c->in = NULL;
+		conn_set_event(c, false, c->srv->to_linger);
+		return;
+	}
+	c->state = CONN_READING;
+	if (in != NULL && in->start == in->len && c->discard == 0) {
+		conn_in_put(c->srv, in);
+		c->in = in = NULL;
+	}
+	if (in == NULL || !in->in_head) {
+		conn_set_event(c, false, c->srv->to_keepalive);
+		return;
+	}
+	now = clock_mono_ms();
+	left = in->deadline_ms > now ? in->deadline_ms - now : 1;
+	tv.tv_sec = (time_t)(left / 1000);
+	tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+	conn_set_event(c, false, &tv);
+}
+
+static void
+conn_linger_read(struct conn *c)
+{
+	char scratch[4096];
+	ssize_t n = read(c->fd, scratch, sizeof(scratch));
+
+	if (n > 0 && c->discard < CONN_LINGER_MAX) {
+		c->discard += (uint64_t)n; /* counts drained bytes here */
+		return;
+	}
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	conn_close(c, "lingering done");
+}
+
+static void
+conn_timeout(struct conn *c)
+{
+	c->srv->stats.timeouts++;
+	/* Not after the response to a request whose body is late. */
+	if (c->state == CONN_READING && conn_busy(c) && c->discard == 0) {
+		/* 408 (RFC 9110 15.5.9), best effort, then close */
+		c->close_after = true;
+		c->linger = false;
+		c->discard = 0;
+		resp_error(c, 408, NULL, NULL);
+		(void)conn_flush(c);
+	}
+	conn_close(c, c->state == CONN_WRITING  ? "send timeout"
+		      : c->state == CONN_LINGER ? "linger timeout"
+						: "idle timeout");
+}
+
+static int
+conn_read(struct conn *c)
+{
+	struct conn_in *in;
+	ssize_t n;
+
+	if (c->in == NULL && (c->in = conn_in_get(c->srv)) == NULL)
+		return -1;
+	in = c->in;
+	n = read(c->fd, in->buf + in->len, in->cap - in->len);
+	if (n > 0) {
+		in->len += (uint32_t)n;
+		return 1;
+	}
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	return -1;
+}
+
+static void
+conn_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	int rc;
+
+	(void)fd;
+	clock_refresh();
+	if (what & EV_TIMEOUT) {
+		conn_timeout(c);
+		return;
+	}
+	if (c->state == CONN_LINGER) {
+		conn_linger_read(c);
+		return;
+	}
+	if (c->state == CONN_WRITING) {
+		rc = conn_flush(c);
+		if (rc == -1) {
+			conn_close(c, "write failed");
+			return;
+		}
+		if (rc == 0)
+			return;
+	} else {
+		rc = conn_read(c);
+		if (rc == -1) {
+			conn_close(c, "closed by peer");
+			return;
+		}
+	}
+	for (;;) {
+		conn_process(c);
+		if (c->out == NULL)
+			break;
+		rc = conn_out_full(c);
+		if (conn_flush(c) == -1) {
+			conn_close(c, "write failed");
+			return;
+		}
+		/* A full queue left parsed-but-unanswered input: go on. */
+		if (c->out != NULL || !rc || c->close_after)
+			break;
+	}
+	conn_settle(c);
+}

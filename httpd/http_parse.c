@@ -1,0 +1,526 @@
+/*
+ * http_parse: the request-head state machine (see http_parse.h).
+ *
+ * One flat switch over a state saved in the parser, as nginx does it.
+ * Grammar (RFC 9112): request-line = method SP request-target SP
+ * HTTP-version CRLF; field-line = field-name ":" OWS field-value OWS.
+ * Deliberately strict: single SP separators, no whitespace before the
+ * colon, no obs-fold, no CTLs; a bare LF is accepted as a line end
+ * (RFC 9112 2.2), a bare CR is not.
+ */
+#include "http_parse.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "http_util.h"
+
+enum {
+	S_START = 0, /* before the method; empty lines are skipped */
+	S_START_LF,  /* CR seen before the method */
+	S_METHOD,
+	S_TARGET_START,
+	S_TARGET_ABS,  /* "http://" */
+	S_TARGET_AUTH, /* authority of an absolute-form target */
+	S_TARGET,      /* path */
+	S_QUERY,
+	S_VERSION, /* "HTTP/" */
+	S_VER_MAJOR,
+	S_VER_DOT,
+	S_VER_MINOR,
+	S_VER_END, /* CR or LF */
+	S_RL_LF,   /* CR seen after the version */
+	S_HDR_START,
+	S_HDR_NAME,
+	S_HDR_OWS,
+	S_HDR_VALUE,
+	S_HDR_LF,
+	S_END_LF,
+};
+
+static const struct {
+	const char *name;
+	size_t len;
+	enum http_method method;
+} http_methods[] = {
+	{"GET", 3, HTTP_METHOD_GET},
+	{"HEAD", 4, HTTP_METHOD_HEAD},
+	{"POST", 4, HTTP_METHOD_POST},
+	{"PUT", 3, HTTP_METHOD_PUT},
+	{"DELETE", 6, HTTP_METHOD_DELETE},
+	{"OPTIONS", 7, HTTP_METHOD_OPTIONS},
+	{"PATCH", 5, HTTP_METHOD_PATCH},
+	{"TRACE", 5, HTTP_METHOD_TRACE},
+	{"CONNECT", 7, HTTP_METHOD_CONNECT},
+};
+
+static const struct {
+	const char *name;
+	size_t len;
+} http_header_names[HTTP_H_COUNT] = {
+	[HTTP_H_HOST] = {"host", 4},
+	[HTTP_H_CONNECTION] = {"connection", 10},
+	[HTTP_H_CONTENT_LENGTH] = {"content-length", 14},
+	[HTTP_H_TRANSFER_ENCODING] = {"transfer-encoding", 17},
+	[HTTP_H_IF_NONE_MATCH] = {"if-none-match", 13},
+	[HTTP_H_IF_MODIFIED_SINCE] = {"if-modified-since", 17},
+	[HTTP_H_RANGE] = {"range", 5},
+	[HTTP_H_IF_RANGE] = {"if-range", 8},
+	[HTTP_H_ACCEPT_ENCODING] = {"accept-encoding", 15},
+	[HTTP_H_USER_AGENT] = {"user-agent", 10},
+	[HTTP_H_REFERER] = {"referer", 7},
+};
+
+static const struct {
+	int code;
+	const char *text;
+} http_parse_errors[HTTP_PARSE_STATUS_COUNT] = {
+	[HTTP_PARSE_OK] = {200, "ok"},
+	[HTTP_PARSE_AGAIN] = {0, "incomplete"},
+	[HTTP_PARSE_BAD_REQUEST_LINE] = {400, "bad request line"},
+	[HTTP_PARSE_BAD_METHOD] = {400, "bad method"},
+	[HTTP_PARSE_METHOD_TOO_LONG] = {501, "method too long"},
+	[HTTP_PARSE_BAD_TARGET] = {400, "bad request target"},
+	[HTTP_PARSE_TARGET_TOO_LONG] = {414, "request target too long"},
+	[HTTP_PARSE_BAD_VERSION] = {400, "bad HTTP version"},
+	[HTTP_PARSE_VERSION_UNSUPPORTED] = {505, "unsupported HTTP version"},
+	[HTTP_PARSE_BAD_HEADER] = {400, "bad header field"},
+	[HTTP_PARSE_OBS_FOLD] = {400, "folded header field"},
+	[HTTP_PARSE_TOO_MANY_HEADERS] = {431, "too many header fields"},
+	[HTTP_PARSE_DUPLICATE_HEADER] = {400, "duplicate header field"},
+	[HTTP_PARSE_BAD_CONTENT_LENGTH] = {400, "bad Content-Length"},
+	[HTTP_PARSE_CL_AND_TE] = {400, "Content-Length with Transfer-Encoding"},
+	[HTTP_PARSE_BAD_TRANSFER_CODING] = {501, "unsupported transfer coding"},
+	[HTTP_PARSE_NO_HOST] = {400, "HTTP/1.1 request without Host"},
+};
+
+int
+http_parse_status_code(enum http_parse_status st)
+{
+	if ((unsigned)st >= HTTP_PARSE_STATUS_COUNT)
+		return 400;
+	return http_parse_errors[st].code;
+}
+
+const char *
+http_parse_strerror(enum http_parse_status st)
+{
+	if ((unsigned)st >= HTTP_PARSE_STATUS_COUNT)
+		return "unknown";
+	return http_parse_errors[st].text;
+}
+
+const char *
+http_method_name(enum http_method m)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {
+		if (http_methods[i].method == m)
+			return http_methods[i].name;
+	}
+	return NULL;
+}
+
+bool
+http_parse_in_request_line(const struct http_parser *p)
+{
+	return p->state < S_HDR_START;
+}
+
+void
+http_parser_init(struct http_parser *p, unsigned max_headers,
+		 uint32_t max_target)
+{
+	memset(p, 0, sizeof(*p));
+	p->max_headers = max_headers;
+	p->max_target = max_target;
+}
+
+static enum http_method
+http_method_lookup(const char *s, size_t len)
+{
+	size_t i;
+
+	/* Methods are case-sensitive (RFC 9110 9.1). */
+	for (i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {
+		if (http_methods[i].len == len &&
+		    memcmp(http_methods[i].name, s, len) == 0)
+			return http_methods[i].method;
+	}
+	return HTTP_METHOD_OTHER;
+}
+
+static int
+http_header_lookup(const char *s, size_t len)
+{
+	int i;
+
+	for (i = 0; i < HTTP_H_COUNT; i++) {
+		if (http_header_names[i].len == len &&
+		    strncasecmp(http_header_names[i].name, s, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Content-Length = 1*DIGIT (RFC 9110 8.6); a list of equal values too. */
+static enum http_parse_status
+http_content_length(struct http_request *r, const char *v, size_t len)
+{
+	size_t pos = 0;
+	struct http_span item;
+	uint64_t n, seen = 0;
+	bool any = false;
+	size_t i;
+
+	while (http_list_next(v, len, &pos, &item)) {
+		if (item.len == 0 || item.len > 18)
+			return HTTP_PARSE_BAD_CONTENT_LENGTH;
+		n = 0;
+		for (i = item.off; i < item.off + item.len; i++) {
+			if (v[i] < '0' || v[i] > '9')
+				return HTTP_PARSE_BAD_CONTENT_LENGTH;
+			n = n * 10 + (uint64_t)(v[i] - '0');
+		}
+		if (any && n != seen)
+			return HTTP_PARSE_BAD_CONTENT_LENGTH;
+		seen = n;
+		any = true;
+	}
+	if (!any)
+		return HTTP_PARSE_BAD_CONTENT_LENGTH;
+	if (r->has_header[HTTP_H_CONTENT_LENGTH] && r->content_length != seen)
+		return HTTP_PARSE_DUPLICATE_HEADER;
+	r->content_length = seen;
+	return HTTP_PARSE_OK;
+}
+
+/* Transfer-Encoding: only "chunked", once, last (RFC 9112 6.1, 7). */
+static enum http_parse_status
+http_transfer_encoding(struct http_request *r, const char *v, size_t len)
+{
+	size_t pos = 0;
+	struct http_span item;
+	unsigned n = 0;
+
+	if (r->has_header[HTTP_H_TRANSFER_ENCODING])
+		return HTTP_PARSE_BAD_TRANSFER_CODING;
+	while (http_list_next(v, len, &pos, &item)) {
+		if (item.len == 0)
+			continue;
+		if (n++ > 0 ||
+		    !http_token_eq(v + item.off, item.len, "chunked"))
+			return HTTP_PARSE_BAD_TRANSFER_CODING;
+	}
+	if (n == 0)
+		return HTTP_PARSE_BAD_TRANSFER_CODING;
+	r->te_chunked = true;
+	return HTTP_PARSE_OK;
+}
+
+static void
+http_connection(struct http_request *r, const char *v, size_t len)
+{
+	size_t pos = 0;
+	struct http_span item;
+
+	while (http_list_next(v, len, &pos, &item)) {
+		if (http_token_eq(v + item.off, item.len, "close"))
+			r->conn_close = true;
+		else if (http_token_eq(v + item.off, item.len, "keep-alive"))
+			r->conn_keep_alive = true;
+	}
+}
+
+/* A complete field line: count it, and keep the value if we use it. */
+static enum http_parse_status
+http_header_done(struct http_parser *p, const char *buf)
+{
+	struct http_request *r = &p->req;
+	const char *v = buf + p->value_start;
+	size_t vlen = p->value_end - p->value_start;
+	enum http_parse_status st = HTTP_PARSE_OK;
+	int h;
+
+	if (++r->header_count > p->max_headers)
+		return HTTP_PARSE_TOO_MANY_HEADERS;
+	h = http_header_lookup(buf + p->mark, p->name_end - p->mark);
+	if (h < 0)
+		return HTTP_PARSE_OK;
+	switch (h) {
+	case HTTP_H_HOST:
+		if (r->has_header[h])
+			return HTTP_PARSE_DUPLICATE_HEADER;
+		if (memchr(v, ' ', vlen) != NULL || memchr(v, '\t', vlen) ||
+		    memchr(v, '/', vlen) != NULL)
+			return HTTP_PARSE_BAD_HEADER;
+		break;
+	case HTTP_H_CONTENT_LENGTH:
+		st = http_content_length(r, v, vlen);
+		break;
+	case HTTP_H_TRANSFER_ENCODING:
+		st = http_transfer_encoding(r, v, vlen);
+		break;
+	case HTTP_H_CONNECTION:
+		http_connection(r, v, vlen);
+		break;
+	default:
+		break;
+	}
+	if (st != HTTP_PARSE_OK)
+		return st;
+	r->has_header[h] = true;
+	r->headers[h].off = p->value_start;
+	r->headers[h].len = (uint32_t)vlen;
+	return HTTP_PARSE_OK;
+}
+
+/* The empty line: checks that need the whole head (RFC 9112 3.2, 6.1). */
+static enum http_parse_status
+http_head_done(struct http_parser *p)
+{
+	struct http_request *r = &p->req;
+
+	r->head_len = p->pos + 1;
+	if (r->has_header[HTTP_H_TRANSFER_ENCODING]) {
+		if (r->has_header[HTTP_H_CONTENT_LENGTH])
+			return HTTP_PARSE_CL_AND_TE;
+		if (r->version_minor == 0)
+			return HTTP_PARSE_BAD_HEADER;
+	}
+	if (r->version_minor >= 1 && !r->has_header[HTTP_H_HOST])
+		return HTTP_PARSE_NO_HOST;
+	return HTTP_PARSE_OK;
+}
+
+static enum http_parse_status
+http_method_done(struct http_parser *p, const char *buf)
+{
+	struct http_request *r = &p->req;
+
+	r->method_s.off = p->mark;
+	r->method_s.len = p->pos - p->mark;
+	r->method = http_method_lookup(buf + p->mark, r->method_s.len);
+	return HTTP_PARSE_OK;
+}
+
+static void
+http_target_done(struct http_parser *p)
+{
+	struct http_request *r = &p->req;
+
+	r->target.len = p->pos - r->target.off;
+	if (r->query.off != 0)
+		r->query.len = p->pos - r->query.off;
+	else
+		r->path.len = p->pos - r->path.off;
+}
+
+enum http_parse_status
+http_parse_request(struct http_parser *p, const char *buf, size_t len)
+{
+	struct http_request *r = &p->req;
+	enum http_parse_status st;
+	unsigned char c;
+
+	if (len > UINT32_MAX)
+		len = UINT32_MAX;
+	for (; p->pos < len; p->pos++) {
+		c = (unsigned char)buf[p->pos];
+		switch (p->state) {
+		case S_START:
+			if (c == '\r') {
+				p->state = S_START_LF;
+				break;
+			}
+			if (c == '\n')
+				break;
+			if (!http_is_tchar(c))
+				return HTTP_PARSE_BAD_METHOD;
+			p->mark = p->pos;
+			p->state = S_METHOD;
+			break;
+		case S_START_LF:
+			if (c != '\n')
+				return HTTP_PARSE_BAD_REQUEST_LINE;
+			p->state = S_START;
+			break;
+		case S_METHOD:
+			if (c == ' ') {
+				http_method_done(p, buf);
+				p->state = S_TARGET_START;
+				break;
+			}
+			if (!http_is_tchar(c))
+				return HTTP_PARSE_BAD_METHOD;
+			if (p->pos - p->mark >= HTTP_PARSE_MAX_METHOD)
+				return HTTP_PARSE_METHOD_TOO_LONG;
+			break;
+		case S_TARGET_START:
+			r->target.off = p->pos;
+			p->mark = p->pos;
+			if (c == '/') {
+				r->path.off = p->pos;
+				p->state = S_TARGET;
+			} else if (c == 'h' || c == 'H') {
+				p->state = S_TARGET_ABS;
+			} else if (c == '*' &&
+				   r->method == HTTP_METHOD_OPTIONS) {
+				r->path.off = p->pos;
+				p->state = S_TARGET;
+			} else {
+				return c == ' ' ? HTTP_PARSE_BAD_REQUEST_LINE
+						: HTTP_PARSE_BAD_TARGET;
+			}
+			break;
+		case S_TARGET_ABS:
+			/* absolute-form (RFC 9112 3.2.2): "http://" only */
+			if (c != (unsigned char)"http://"[p->pos - p->mark] &&
+			    c != (unsigned char)"HTTP://"[p->pos - p->mark])
+				return HTTP_PARSE_BAD_TARGET;
+			if (p->pos - p->mark == 6) {
+				p->mark = p->pos + 1;
+				p->state = S_TARGET_AUTH;
+			}
+			break;
+		case S_TARGET_AUTH:
+			if (c == '/') {
+				if (p->pos == p->mark)
+					return HTTP_PARSE_BAD_TARGET;
+				r->path.off = p->pos;
+				p->state = S_TARGET;
+				break;
+			}
+			if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#' ||
+			    c == '@')
+				return HTTP_PARSE_BAD_TARGET;
+			if (p->pos - r->target.off >= p->max_target)
+				return HTTP_PARSE_TARGET_TOO_LONG;
+			break;
+		case S_TARGET:
+		case S_QUERY:
+			if (c == ' ') {
+				http_target_done(p);
+				p->mark = p->pos + 1;
+				p->state = S_VERSION;
+				break;
+			}
+			if (c < 0x21 || c >= 0x7f || c == '#')
+				return c == '\r' || c == '\n'
+					       ? HTTP_PARSE_BAD_REQUEST_LINE
+					       : HTTP_PARSE_BAD_TARGET;
+			if (p->pos - r->target.off >= p->max_target)
+				return HTTP_PARSE_TARGET_TOO_LONG;
+			if (c == '?' && p->state == S_TARGET) {
+				r->path.len = p->pos - r->path.off;
+				r->query.off = p->pos + 1;
+				p->state = S_QUERY;
+			}
+			break;
+		case S_VERSION:
+			if (c != (unsigned char)"HTTP/"[p->pos - p->mark])
+				return HTTP_PARSE_BAD_VERSION;
+			if (p->pos - p->mark == 4)
+				p->state = S_VER_MAJOR;
+			break;
+		case S_VER_MAJOR:
+			if (c < '0' || c > '9')
+				return HTTP_PARSE_BAD_VERSION;
+			r->version_major = c - '0';
+			p->state = S_VER_DOT;
+			break;
+		case S_VER_DOT:
+			if (c != '.')
+				return HTTP_PARSE_BAD_VERSION;
+			p->state = S_VER_MINOR;
+			break;
+		case S_VER_MINOR:
+			if (c < '0' || c > '9')
+				return HTTP_PARSE_BAD_VERSION;
+			r->version_minor = c - '0';
+			p->state = S_VER_END;
+			break;
+		case S_VER_END:
+			if (c != '\r' && c != '\n')
+				return HTTP_PARSE_BAD_VERSION;
+			if (r->version_major != 1)
+				return HTTP_PARSE_VERSION_UNSUPPORTED;
+			if (r->version_minor > 1)
+				r->version_minor = 1;
+			p->state = c == '\r' ? S_RL_LF : S_HDR_START;
+			break;
+		case S_RL_LF:
+			if (c != '\n')
+				return HTTP_PARSE_BAD_REQUEST_LINE;
+			p->state = S_HDR_START;
+			break;
+		case S_HDR_START:
+			if (c == '\r') {
+				p->state = S_END_LF;
+				break;
+			}
+			if (c == '\n')
+				return http_head_done(p);
+			if (c == ' ' || c == '\t')
+				return r->header_count > 0
+					       ? HTTP_PARSE_OBS_FOLD
+					       : HTTP_PARSE_BAD_HEADER;
+			if (!http_is_tchar(c))
+				return HTTP_PARSE_BAD_HEADER;
+			p->mark = p->pos;
+			p->state = S_HDR_NAME;
+			break;
+		case S_HDR_NAME:
+			if (c == ':') {
+				p->name_end = p->pos;
+				p->state = S_HDR_OWS;
+				break;
+			}
+			if (!http_is_tchar(c))
+				return HTTP_PARSE_BAD_HEADER;
+			break;
+		case S_HDR_OWS:
+			if (c == ' ' || c == '\t')
+				break;
+			p->value_start = p->pos;
+			p->value_end = p->pos;
+			if (c == '\r' || c == '\n') {
+				p->state = S_HDR_VALUE;
+				p->pos--; /* let S_HDR_VALUE end the line */
+				break;
+			}
+			if (!http_is_field_vchar(c))
+				return HTTP_PARSE_BAD_HEADER;
+			p->value_end = p->pos + 1;
+			p->state = S_HDR_VALUE;
+			break;
+		case S_HDR_VALUE:
+			if (c == '\r' || c == '\n') {
+				st = http_header_done(p, buf);
+				if (st != HTTP_PARSE_OK)
+					return st;
+				p->state = c == '\r' ? S_HDR_LF : S_HDR_START;
+				break;
+			}
+			if (c == ' ' || c == '\t')
+				break;
+			if (!http_is_field_vchar(c))
+				return HTTP_PARSE_BAD_HEADER;
+			p->value_end = p->pos + 1;
+			break;
+		case S_HDR_LF:
+			if (c != '\n')
+				return HTTP_PARSE_BAD_HEADER;
+			p->state = S_HDR_START;
+			break;
+		case S_END_LF:
+			if (c != '\n')
+				return HTTP_PARSE_BAD_HEADER;
+			return http_head_done(p);
+		default:
+			return HTTP_PARSE_BAD_REQUEST_LINE;
+		}
+	}
+	return HTTP_PARSE_AGAIN;
+}

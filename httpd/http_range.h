@@ -1,0 +1,50 @@
+/*
+ * http_range: byte ranges and conditional requests (RFC 9110 13, 14).
+ * Pure functions over header values; the responder applies the result.
+ */
+#ifndef LABGATE_HTTP_RANGE_H
+#define LABGATE_HTTP_RANGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+enum http_range_result {
+	HTTP_RANGE_NONE,          /* ignore the header: send 200 */
+	HTTP_RANGE_ONE,           /* 206 with [first, last] */
+	HTTP_RANGE_MANY,          /* several ranges: we send 200 (documented) */
+	HTTP_RANGE_UNSATISFIABLE, /* 416 */
+};
+
+#define HTTP_RANGE_MAX_PARTS 100 /* more ranges than this: ignored */
+
+/*
+ * Parses a Range value ("bytes=0-99", "bytes=500-", "bytes=-500", lists)
+ * against a representation of `size` bytes.  A malformed value or an
+ * unknown unit is ignored (RFC 9110 14.2).
+ */
+enum http_range_result http_range_parse(const char *v, size_t len,
+					uint64_t size, uint64_t *first,
+					uint64_t *last);
+
+/*
+ * If-None-Match (RFC 9110 13.1.2): whether the list v[0..len) matches
+ * `etag` (weak comparison; "*" matches anything).
+ */
+bool http_etag_match_weak(const char *v, size_t len, const char *etag);
+
+/*
+ * If-Range (RFC 9110 13.1.5): whether the condition holds, so the Range
+ * applies: a strong ETag equal to etag, or an HTTP-date equal to mtime.
+ */
+bool http_if_range_holds(const char *v, size_t len, const char *etag,
+			 time_t mtime);
+
+/*
+ * If-Modified-Since (RFC 9110 13.1.3): true when the date parses and the
+ * file is not newer (so 304).  An invalid date is ignored (false).
+ */
+bool http_not_modified_since(const char *v, size_t len, time_t mtime);
+
+#endif

@@ -1,0 +1,548 @@
+/* respond: answers to requests (see respond.h). */
+#include "respond.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accesslog.h"
+#include "autoindex.h"
+#include "cache.h"
+#include "clock.h"
+#include "conn.h"
+#include "http_path.h"
+#include "http_range.h"
+#include "http_util.h"
+#include "server.h"
+
+#define RESP_SERVER "labgate"
+#define RESP_ALLOW  "GET, HEAD"
+
+static const struct {
+	int code;
+	const char *reason;
+} resp_reasons[] = {
+	{200, "OK"},
+	{206, "Partial Content"},
+	{301, "Moved Permanently"},
+	{304, "Not Modified"},
+	{400, "Bad Request"},
+	{403, "Forbidden"},
+	{404, "Not Found"},
+	{405, "Method Not Allowed"},
+	{408, "Request Timeout"},
+	{411, "Length Required"},
+	{413, "Content Too Large"},
+	{414, "URI Too Long"},
+	{416, "Range Not Satisfiable"},
+	{431, "Request Header Fields Too Large"},
+	{500, "Internal Server Error"},
+	{501, "Not Implemented"},
+	{503, "Service Unavailable"},
+	{505, "HTTP Version Not Supported"},
+};
+
+const char *
+resp_reason(int status)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(resp_reasons) / sizeof(resp_reasons[0]); i++) {
+		if (resp_reasons[i].code == status)
+			return resp_reasons[i].reason;
+	}
+	return NULL;
+}
+
+/* A bounded appender over the connection's header space. */
+struct hbuf {
+	char *p;
+	size_t len, cap;
+	bool over;
+};
+
+static void
+hb_mem(struct hbuf *h, const char *s, size_t n)
+{
+	if (h->over || h->cap - h->len < n) {
+		h->over = true;
+		return;
+	}
+	memcpy(h->p + h->len, s, n);
+	h->len += n;
+}
+
+static void
+hb_str(struct hbuf *h, const char *s)
+{
+	hb_mem(h, s, strlen(s));
+}
+
+static void
+hb_u64(struct hbuf *h, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	hb_mem(h, tmp + i, sizeof(tmp) - i);
+}
+
+#define HB_LIT(h, s) hb_mem((h), (s), sizeof(s) - 1)
+
+static void
+resp_status_line(struct conn *c, struct hbuf *h, int status)
+{
+	HB_LIT(h, "HTTP/1.1 ");
+	hb_u64(h, (uint64_t)status);
+	HB_LIT(h, " ");
+	hb_str(h, resp_reason(status) != NULL ? resp_reason(status) : "Error");
+	HB_LIT(h, "\r\nServer: " RESP_SERVER "\r\nDate: ");
+	hb_mem(h, server_date(c->srv), HTTP_DATE_LEN);
+	HB_LIT(h, "\r\n");
+}
+
+static void
+resp_connection(struct conn *c, struct hbuf *h, const struct http_request *r)
+{
+	if (c->close_after)
+		HB_LIT(h, "Connection: close\r\n");
+	else if (r != NULL && r->version_minor == 0)
+		HB_LIT(h, "Connection: keep-alive\r\n");
+	HB_LIT(h, "\r\n");
+}
+
+static void
+resp_count(struct conn *c, const struct http_request *r, const char *buf,
+	   int status, uint64_t bytes)
+{
+	struct server_stats *st = &c->srv->stats;
+
+	st->requests++;
+	if (status >= 100 && status < 600)
+		st->status[status / 100]++;
+	st->s304 += status == 304;
+	st->s404 += status == 404;
+	st->s206 += status == 206;
+	st->body_bytes += bytes;
+	alog_request(c->srv->alog, &c->peer.sa, r, buf, status, bytes,
+		     clock_wall());
+}
+
+/* Queues an item whose whole response was built in h; logs it. */
+static void
+resp_finish(struct conn *c, struct conn_item *it, struct hbuf *h,
+	    const struct http_request *r, const char *buf, int status,
+	    uint64_t bytes)
+{
+	if (h->over) {
+		/* Only a Location longer than the room left: say so instead. */
+		cache_release(c->srv->cache, it->ent);
+		free(it->heap);
+		it->ent = NULL;
+		it->heap = NULL;
+		c->close_after = true;
+		if (status != 414 && status != 500)
+			resp_error(c, status == 301 ? 414 : 500, r, buf);
+		return;
+	}
+	conn_push(c, it, (uint32_t)h->len);
+	resp_count(c, r, buf, status, bytes);
+}
+
+static void
+resp_error_hdr(struct conn *c, int status, const struct http_request *r,
+	       const char *buf, const char *extra)
+{
+	struct conn_item *it;
+	struct hbuf h;
+	char body[256];
+	const char *reason = resp_reason(status);
+	int blen;
+	bool head = r != NULL && r->method == HTTP_METHOD_HEAD;
+
+	if ((it = conn_item_next(c, &h.p, &h.cap)) == NULL) {
+		c->close_after = true;
+		return;
+	}
+	h.len = 0;
+	h.over = false;
+	blen = snprintf(body, sizeof(body),
+			"<!DOCTYPE html>\n<html><head><title>%d %s</title>"
+			"</head>\n<body><h1>%d %s</h1></body></html>\n",
+			status, reason, status, reason);
+	resp_status_line(c, &h, status);
+	HB_LIT(&h,
+	       "Content-Type: text/html; charset=utf-8\r\nContent-Length: ");
+	hb_u64(&h, (uint64_t)blen);
+	HB_LIT(&h, "\r\n");
+	if (status == 405)
+		HB_LIT(&h, "Allow: " RESP_ALLOW "\r\n");
+	if (extra != NULL)
+		hb_str(&h, extra);
+	resp_connection(c, &h, r);
+	if (!head)
+		hb_mem(&h, body, (size_t)blen);
+	resp_finish(c, it, &h, r, buf, status, head ? 0 : (uint64_t)blen);
+}
+
+void
+resp_error(struct conn *c, int status, const struct http_request *r,
+	   const char *buf)
+{
+	resp_error_hdr(c, status, r, buf, NULL);
+}
+
+/* Percent-encodes a cleaned path for a Location header. */
+static void
+resp_location(struct hbuf *h, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char ch;
+	char e[3];
+
+	for (; *path != '\0'; path++) {
+		ch = (unsigned char)*path;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') ||
+		    strchr("/-._~!$&'()*+,;=:@", ch)) {
+			hb_mem(h, path, 1);
+			continue;
+		}
+		e[0] = '%';
+		e[1] = hex[ch >> 4];
+		e[2] = hex[ch & 15];
+		hb_mem(h, e, 3);
+	}
+}
+
+static void
+resp_redirect(struct conn *c, const struct http_request *r, const char *buf,
+	      const char *path)
+{
+	struct conn_item *it;
+	struct hbuf h;
+	static const char body[] =
+		"<!DOCTYPE html>\n<html><head><title>301 Moved Permanently"
+		"</title></head>\n<body><h1>301 Moved Permanently</h1>"
+		"</body></html>\n";
+	bool head = r->method == HTTP_METHOD_HEAD;
+
+	if ((it = conn_item_next(c, &h.p, &h.cap)) == NULL)
+		return;
+	h.len = 0;
+	h.over = false;
+	resp_status_line(c, &h, 301);
+	HB_LIT(&h, "Location: ");
+	resp_location(&h, path);
+	HB_LIT(&h, "/");
+	if (r->query.len > 0) {
+		HB_LIT(&h, "?");
+		hb_mem(&h, buf + r->query.off, r->query.len);
+	}
+	HB_LIT(&h, "\r\nContent-Type: text/html; charset=utf-8\r\n"
+		   "Content-Length: ");
+	hb_u64(&h, sizeof(body) - 1);
+	HB_LIT(&h, "\r\n");
+	resp_connection(c, &h, r);
+	if (!head)
+		HB_LIT(&h, body);
+	resp_finish(c, it, &h, r, buf, 301, head ? 0 : sizeof(body) - 1);
+}
+
+static void
+resp_listing(struct conn *c, const struct http_request *r, const char *buf,
+	     const char *path)
+{
+	struct conn_item *it;
+	struct hbuf h;
+	char *page;
+	size_t plen;
+	int err;
+	bool head = r->method == HTTP_METHOD_HEAD;
+
+	err = autoindex_build(c->srv->rootfd, path, c->srv->cfg->dotfiles,
+			      &page, &plen);
+	if (err != 0) {
+		resp_error(c,
+			   err == ENOENT   ? 404
+			   : err == ENOMEM ? 500
+					   : 403,
+			   r, buf);
+		return;
+	}
+	if ((it = conn_item_next(c, &h.p, &h.cap)) == NULL) {
+		free(page);
+		return;
+	}
+	h.len = 0;
+	h.over = false;
+	it->heap = page;
+	if (!head) {
+		it->body = page;
+		it->blen = plen;
+	}
+	resp_status_line(c, &h, 200);
+	HB_LIT(&h, "Content-Type: text/html; charset=utf-8\r\n"
+		   "Content-Length: ");
+	hb_u64(&h, plen);
+	HB_LIT(&h, "\r\n");
+	resp_connection(c, &h, r);
+	resp_finish(c, it, &h, r, buf, 200, head ? 0 : plen);
+}
+
+static bool
+resp_accepts_gzip(const struct http_request *r, const char *buf)
+{
+	const char *v = buf + r->headers[HTTP_H_ACCEPT_ENCODING].off;
+	size_t len = r->headers[HTTP_H_ACCEPT_ENCODING].len, pos = 0;
+	struct http_span item;
+	const char *t;
+	size_t tl, k;
+
+	if (!r->has_header[HTTP_H_ACCEPT_ENCODING])
+		return false;
+	while (http_list_next(v, len, &pos, &item)) {
+		t = v + item.off;
+		for (tl = 0; tl < item.len && t[tl] != ';' && t[tl] != ' ';)
+			tl++;
+		if (!http_token_eq(t, tl, "gzip") &&
+		    !http_token_eq(t, tl, "x-gzip"))
+			continue;
+		/* "gzip;q=0" refuses it (RFC 9110 12.4.2) */
+		for (k = tl; k + 3 <= item.len; k++) {
+			if ((t[k] == 'q' || t[k] == 'Q') && t[k + 1] == '=')
+				return !(t[k + 2] == '0' &&
+					 strspn(t + k + 3, ".0") >=
+						 item.len - (k + 3));
+		}
+		return true;
+	}
+	return false;
+}
+
+/* 304 per RFC 9110 13.2.2: If-None-Match first, else If-Modified-Since. */
+static bool
+resp_not_modified(const struct http_request *r, const char *buf,
+		  const struct cache_file *f)
+{
+	if (r->has_header[HTTP_H_IF_NONE_MATCH])
+		return http_etag_match_weak(
+			buf + r->headers[HTTP_H_IF_NONE_MATCH].off,
+			r->headers[HTTP_H_IF_NONE_MATCH].len, f->etag);
+	if (r->has_header[HTTP_H_IF_MODIFIED_SINCE])
+		return http_not_modified_since(
+			buf + r->headers[HTTP_H_IF_MODIFIED_SINCE].off,
+			r->headers[HTTP_H_IF_MODIFIED_SINCE].len, f->mtime);
+	return false;
+}
+
+struct resp_file {
+	const struct cache_file *f;
+	int status;
+	uint64_t first, last; /* the range sent */
+	bool gz;
+};
+
+/* Picks 200, 206, 304 or 416 and the byte range. */
+static void
+resp_file_status(const struct http_request *r, const char *buf,
+		 struct resp_file *rf)
+{
+	const struct cache_file *f = rf->f;
+	const struct http_span *rg = &r->headers[HTTP_H_RANGE];
+	const struct http_span *ir = &r->headers[HTTP_H_IF_RANGE];
+
+	rf->status = 200;
+	rf->first = 0;
+	rf->last = f->size - 1;
+	if (resp_not_modified(r, buf, f)) {
+		rf->status = 304;
+		return;
+	}
+	if (r->method != HTTP_METHOD_GET || !r->has_header[HTTP_H_RANGE])
+		return;
+	if (r->has_header[HTTP_H_IF_RANGE] &&
+	    !http_if_range_holds(buf + ir->off, ir->len, f->etag, f->mtime))
+		return;
+	switch (http_range_parse(buf + rg->off, rg->len, f->size, &rf->first,
+				 &rf->last)) {
+	case HTTP_RANGE_ONE:
+		rf->status = 206;
+		break;
+	case HTTP_RANGE_UNSATISFIABLE:
+		rf->status = 416;
+		break;
+	default: /* none, or several ranges: the whole file (200) */
+		rf->first = 0;
+		rf->last = f->size - 1;
+		break;
+	}
+}
+
+static void
+resp_file_headers(struct conn *c, struct hbuf *h, const struct cache_entry *e,
+		  const struct resp_file *rf, uint64_t len)
+{
+	const struct cache_file *f = rf->f;
+
+	resp_status_line(c, h, rf->status);
+	if (rf->status != 304) {
+		HB_LIT(h, "Content-Type: ");
+		hb_str(h, e->type);
+		HB_LIT(h, "\r\nContent-Length: ");
+		hb_u64(h, len);
+		HB_LIT(h, "\r\n");
+	}
+	HB_LIT(h, "Last-Modified: ");
+	hb_mem(h, f->last_modified, HTTP_DATE_LEN);
+	HB_LIT(h, "\r\nETag: ");
+	hb_str(h, f->etag);
+	HB_LIT(h, "\r\nAccept-Ranges: bytes\r\n");
+	if (rf->gz)
+		HB_LIT(h, "Content-Encoding: gzip\r\n");
+	if (e->has_gz)
+		HB_LIT(h, "Vary: Accept-Encoding\r\n");
+	if (rf->status == 206) {
+		HB_LIT(h, "Content-Range: bytes ");
+		hb_u64(h, rf->first);
+		HB_LIT(h, "-");
+		hb_u64(h, rf->last);
+		HB_LIT(h, "/");
+		hb_u64(h, f->size);
+		HB_LIT(h, "\r\n");
+	}
+}
+
+static void
+resp_file(struct conn *c, const struct http_request *r, const char *buf,
+	  struct cache_entry *e)
+{
+	struct resp_file rf = {.f = &e->file};
+	struct conn_item *it;
+	struct hbuf h;
+	uint64_t len;
+
+	if (e->has_gz && resp_accepts_gzip(r, buf)) {
+		rf.f = &e->gz;
+		rf.gz = true;
+	}
+	resp_file_status(r, buf, &rf);
+	if (rf.status == 416) {
+		char cr[64];
+
+		snprintf(cr, sizeof(cr), "Content-Range: bytes */%llu\r\n",
+			 (unsigned long long)rf.f->size);
+		resp_error_hdr(c, 416, r, buf, cr);
+		return;
+	}
+	if ((it = conn_item_next(c, &h.p, &h.cap)) == NULL)
+		return;
+	h.len = 0;
+	h.over = false;
+	len = rf.f->size == 0 ? 0 : rf.last - rf.first + 1;
+	resp_file_headers(c, &h, e, &rf, len);
+	resp_connection(c, &h, r);
+	if (rf.status == 304 || r->method == HTTP_METHOD_HEAD)
+		len = 0;
+	if (len > 0 && rf.f->data != NULL) {
+		it->body = rf.f->data + rf.first;
+		it->blen = (size_t)len;
+	} else if (len > 0) {
+		it->sfd = rf.f->fd;
+		it->soff = (off_t)rf.first;
+		it->slen = (size_t)len;
+	}
+	it->ent = e;
+	e->refs++;
+	resp_finish(c, it, &h, r, buf, rf.status, len);
+}
+
+/* The cleaned path, or an error answered; returns false when answered. */
+static bool
+resp_clean(struct conn *c, const struct http_request *r, const char *buf,
+	   char *path, size_t size)
+{
+	size_t plen;
+
+	switch (http_path_clean(buf + r->path.off, r->path.len, path, size,
+				&plen)) {
+	case HTTP_PATH_OK:
+		break;
+	case HTTP_PATH_TOO_LONG:
+		resp_error(c, 414, r, buf);
+		return false;
+	default:
+		resp_error(c, 400, r, buf);
+		return false;
+	}
+	if (!c->srv->cfg->dotfiles && http_path_has_dotfile(path)) {
+		resp_error(c, 403, r, buf);
+		return false;
+	}
+	return true;
+}
+
+static int
+resp_errno_status(int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENOTDIR:
+		return 404;
+	case ENAMETOOLONG:
+		return 414;
+	case EACCES:
+	case EPERM:
+	case EXDEV:
+	case ELOOP:
+		return 403;
+	default:
+		return 500;
+	}
+}
+
+void
+resp_request(struct conn *c, const struct http_request *r, const char *buf)
+{
+	char path[HTTP_PATH_MAX];
+	struct cache_entry *e;
+
+	if (r->method == HTTP_METHOD_OTHER) {
+		resp_error(c, 501, r, buf);
+		return;
+	}
+	if (r->method != HTTP_METHOD_GET && r->method != HTTP_METHOD_HEAD) {
+		resp_error(c, 405, r, buf);
+		return;
+	}
+	if (!resp_clean(c, r, buf, path, sizeof(path)))
+		return;
+	e = cache_get(c->srv->cache, path, clock_mono_ms());
+	if (e == NULL) {
+		resp_error(c, 500, r, buf);
+		return;
+	}
+	switch (e->kind) {
+	case CACHE_FILE:
+		resp_file(c, r, buf, e);
+		break;
+	case CACHE_DIR:
+		resp_redirect(c, r, buf, path);
+		break;
+	case CACHE_NO_INDEX:
+		if (c->srv->cfg->autoindex)
+			resp_listing(c, r, buf, path);
+		else
+			resp_error(c, 403, r, buf);
+		break;
+	case CACHE_ERROR:
+		resp_error(c, resp_errno_status(e->err), r, buf);
+		break;
+	}
+	cache_release(c->srv->cache, e);
+}

@@ -1,0 +1,233 @@
+#!/bin/bash
+# httpd_basic.sh: httpd against real clients on loopback: curl, the
+# seed's nc one-liner and raw-socket client, pipelining over a raw
+# socket, wrk; files, index, redirects, listings, ranges, validators,
+# gzip siblings, errors, traversal and symlinks, keep-alive, reload,
+# access log reopen, workers, graceful stop.  Emits TAP.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/httpd_lib.sh"
+
+lg_require_cmd curl python3 nc
+[ -x "$HTTPD_BIN" ] || skip_all "$HTTPD_BIN not built"
+
+PORT=$(httpd_free_port)
+[ -n "$PORT" ] || bail_out "no free port"
+U=http://127.0.0.1:$PORT
+WWW=$(lg_tmpdir)
+OUT=$(lg_tmpdir)
+httpd_seed_index "$WWW"
+mkdir -p "$WWW/sub" "$WWW/list" "$WWW/.hidden" "$WWW/v"
+echo "in sub" >"$WWW/sub/index.html"
+echo "escape me" >"$WWW/list/<b>&x.txt"
+echo "secret" >"$WWW/.hidden/key"
+echo "outside" >"$LG_TMP/outside.txt"
+ln -s "$LG_TMP/outside.txt" "$WWW/out"
+ln -s index.html "$WWW/alias.html"
+head -c 2097152 /dev/urandom >"$WWW/big.bin"
+seq 1 2000 >"$WWW/v/text.txt"
+gzip -9 -k "$WWW/v/text.txt"
+CFG=$LG_TMP/lab.yaml
+httpd_config "$CFG" "$PORT" "$WWW" "autoindex: true" \
+	"access_log: $OUT/access.log" "access_log_format: combined" \
+	"cache_validity_ms: 200"
+
+if ! lg_start_daemon "$HTTPD_BIN" -c "$CFG" -v; then
+	bail_out "httpd did not start"
+fi
+HP=$LG_PID
+pass "httpd started and notified READY=1"
+
+# --- the seed's clients --------------------------------------------------------
+body=$(curl -s "$U/")
+is "$body" "$(cat "$WWW/index.html")" "curl GET / returns index.html"
+is "$(curl -s -o /dev/null -w '%{http_code} %{size_download}' -X GET "$U/")" \
+	"200 111" "curl -X GET: 200 with the 111-byte page"
+nc_out=$(echo -en "GET / HTTP/1.0\r\n\r\n" | timeout 5 nc 127.0.0.1 "$PORT")
+is "$?" 0 "nc: the server answers and closes (nc exits by itself)"
+like "$nc_out" '^HTTP/1\.1 200 OK' "nc: status line"
+like "$nc_out" '<h1>Hello, World</h1>' "nc: the body"
+like "$nc_out" 'Connection: close' "nc: HTTP/1.0 without keep-alive is closed"
+seed_out=$(timeout 5 python3 - "$PORT" <<'PY'
+import socket, sys
+def recv_msg(sock, chunk_len=1024):
+    while True:
+        received_chunk = sock.recv(chunk_len)
+        if len(received_chunk) == 0:
+            break
+        yield received_chunk
+client_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+client_socket.connect(('127.0.0.1', int(sys.argv[1])))
+client_socket.sendall('GET / HTTP/1.0\r\n\r\n'.encode('ASCII'))
+print(b''.join(recv_msg(client_socket)).decode('ASCII'))
+client_socket.close()
+PY
+)
+like "$seed_out" 'Content-Length: 111' "seed raw-socket client reads until close"
+
+# --- files, directories, listings ------------------------------------------------
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+is "$(code "$U/sub")" 301 "directory without slash: 301"
+like "$(curl -s -D - -o /dev/null "$U/sub?a=1")" 'Location: /sub/\?a=1' \
+	"301 Location adds the slash and keeps the query"
+is "$(curl -s "$U/sub/")" "in sub" "directory index"
+list=$(curl -s "$U/list/")
+like "$list" '&lt;b&gt;&amp;x\.txt' "autoindex escapes names"
+like "$list" 'href="%3Cb%3E%26x\.txt"' "autoindex encodes links"
+is "$(curl -s "$U/list/%3Cb%3E%26x.txt")" "escape me" "the listed file is served"
+is "$(code "$U/nope")" 404 "missing file: 404"
+is "$(code "$U/.hidden/key")" 403 "dotfiles refused"
+is "$(code "$U/out")" 403 "symlink out of the root refused"
+is "$(curl -s "$U/alias.html")" "$(cat "$WWW/index.html")" "symlink inside the root served"
+is "$(code --path-as-is "$U/../../etc/passwd")" 400 "dot-dot above the root: 400"
+is "$(code --path-as-is "$U/%2e%2e/%2e%2e/etc/passwd")" 400 "encoded dot-dot: 400"
+is "$(code "$U/sub%2findex.html")" 400 "encoded slash: 400"
+is "$(code "$U/index.html%00.txt")" 400 "encoded NUL: 400"
+ctype=$(curl -s -o /dev/null -w '%{content_type}' "$U/v/text.txt")
+is "$ctype" "text/plain; charset=utf-8" "Content-Type from the extension"
+curl -s -o "$OUT/big" "$U/big.bin"
+is "$(cmp "$OUT/big" "$WWW/big.bin" && echo same)" same "2 MiB file (sendfile) intact"
+
+# --- ranges and validators ---------------------------------------------------------
+hdr=$(curl -s -D - -o "$OUT/r" -r 0-99 "$U/big.bin")
+like "$hdr" '^HTTP/1\.1 206' "Range: 206"
+like "$hdr" 'Content-Range: bytes 0-99/2097152' "Content-Range"
+is "$(cmp "$OUT/r" <(head -c 100 "$WWW/big.bin") && echo same)" same "range bytes"
+is "$(curl -s -r -5 "$U/v/text.txt")" "$(tail -c 5 "$WWW/v/text.txt")" "suffix range"
+is "$(curl -s -r 8880- "$U/v/text.txt")" "$(tail -c +8881 "$WWW/v/text.txt")" "open range"
+hdr=$(curl -s -D - -o /dev/null -r 99999999- "$U/v/text.txt")
+like "$hdr" '^HTTP/1\.1 416' "unsatisfiable: 416"
+like "$hdr" 'Content-Range: bytes \*/' "416 names the size"
+is "$(code -r 0-1,5-6 "$U/v/text.txt")" 200 "several ranges: the whole file (200)"
+etag=$(curl -s -D - -o /dev/null "$U/" | sed -n 's/^ETag: //p' | tr -d '\r')
+lm=$(curl -s -D - -o /dev/null "$U/" | sed -n 's/^Last-Modified: //p' | tr -d '\r')
+is "$(code -H "If-None-Match: $etag" "$U/")" 304 "If-None-Match: 304"
+is "$(code -H "If-None-Match: \"other\"" "$U/")" 200 "If-None-Match other: 200"
+is "$(code -H "If-Modified-Since: $lm" "$U/")" 304 "If-Modified-Since: 304"
+is "$(code -r 0-3 -H "If-Range: $etag" "$U/")" 206 "If-Range matching: 206"
+is "$(code -r 0-3 -H 'If-Range: "stale"' "$U/")" 200 "If-Range stale: 200"
+
+# --- precompressed siblings ----------------------------------------------------------
+hdr=$(curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip' "$U/v/text.txt")
+like "$hdr" 'Content-Encoding: gzip' "gzip sibling served"
+like "$hdr" 'Vary: Accept-Encoding' "with Vary"
+is "$(curl -s --compressed "$U/v/text.txt" | md5sum)" "$(md5sum <"$WWW/v/text.txt")" \
+	"curl --compressed decodes it to the file"
+hdr=$(curl -s -D - -o /dev/null "$U/v/text.txt")
+like "$hdr" 'Vary: Accept-Encoding' "the plain file varies too"
+
+# --- errors ------------------------------------------------------------------------------
+r=$(httpd_raw "$PORT" 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n')
+like "$r" '^HTTP/1\.1 405' "POST: 405"
+like "$r" 'Allow: GET, HEAD' "405 with Allow"
+like "$(httpd_raw "$PORT" 'BREW / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')" '^HTTP/1\.1 501' "unknown method: 501"
+like "$(httpd_raw "$PORT" 'GET / HTTP/2.0\r\n\r\n')" '^HTTP/1\.1 505' "HTTP/2.0 on the wire: 505"
+like "$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\n\r\n')" '^HTTP/1\.1 400' "HTTP/1.1 without Host: 400"
+r=$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n')
+like "$r" '^HTTP/1\.1 400' "Content-Length with Transfer-Encoding: 400"
+is "$(grep -c 'HTTP/1.1 ' <<<"$r")" 1 "... and the connection closes (no smuggled request)"
+like "$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n')" '^HTTP/1\.1 501' "unknown transfer coding: 501"
+like "$(httpd_raw "$PORT" "GET /$(head -c 9000 /dev/zero | tr '\0' a) HTTP/1.1\r\nHost: a\r\n\r\n")" '^HTTP/1\.1 414' "long target: 414"
+like "$(httpd_raw "$PORT" "GET / HTTP/1.1\r\nHost: a\r\nX: $(head -c 9000 /dev/zero | tr '\0' a)\r\n\r\n")" '^HTTP/1\.1 431' "big header: 431"
+like "$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n')" '^HTTP/1\.1 400' "obs-fold: 400"
+r=$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999\r\n\r\n')
+like "$r" '^HTTP/1\.1 413' "body over max_body: 413"
+like "$r" '<h1>413 Content Too Large</h1>' "error pages are small HTML"
+
+# --- persistence and pipelining --------------------------------------------------------
+r=$(httpd_raw "$PORT" 'GET /sub/ HTTP/1.1\r\nHost: a\r\n\r\nHEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET /nope HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcGET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /never HTTP/1.1\r\nHost: a\r\n\r\n')
+is "$(grep -o 'HTTP/1.1 [0-9]*' <<<"$r" | tr '\n' ' ')" \
+	"HTTP/1.1 200 HTTP/1.1 200 HTTP/1.1 404 HTTP/1.1 200 " \
+	"pipelined requests answered in order; body discarded; nothing after close"
+r=$(httpd_raw "$PORT" 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n')
+like "$r" 'Connection: keep-alive' "HTTP/1.0 keep-alive honoured"
+like "$r" '<TIMEOUT>$' "... and the connection stays open"
+v=$(curl -sv "$U/" "$U/sub/" 2>&1 >/dev/null)
+like "$v" 'Re-using existing connection' "HTTP/1.1: curl reuses the connection"
+
+# --- wrk -------------------------------------------------------------------------------------
+if command -v wrk >/dev/null; then
+	w=$(timeout 20 wrk -t1 -c8 -d1s "$U/" 2>&1)
+	like "$w" 'requests in' "wrk ran"
+	if grep -q 'Non-2xx\|Socket errors' <<<"$w"; then
+		fail "wrk: no errors"
+		diag "$w"
+	else
+		pass "wrk: no errors"
+	fi
+else
+	skip "wrk ran" "wrk not installed"
+	skip "wrk: no errors" "wrk not installed"
+fi
+
+# --- reload, access log, stats ------------------------------------------------------------
+sleep 1.2	# the log is written once a second
+like "$(tail -n 1 "$OUT/access.log")" '^127\.0\.0\.1 - - \[[^]]+\] "GET / HTTP/1\.1" 200 111 "-" "[^"]+"$' \
+	"access log: combined format"
+like "$(grep -c . "$OUT/access.log")" '^[0-9]{2,}$' "access log has the requests"
+mv "$OUT/access.log" "$OUT/access.log.1"
+WWW2=$(lg_tmpdir)
+echo "second root" >"$WWW2/index.html"
+httpd_config "$CFG" "$PORT" "$WWW2" "access_log: $OUT/access.log" \
+	"access_log_format: common"
+kill -HUP "$HP"
+lg_wait_for 5 grep -q "reloaded" "$(lg_log "$HP")"
+is "$(curl -s "$U/")" "second root" "SIGHUP: the new root is served"
+sleep 1.2
+like "$(cat "$OUT/access.log" 2>/dev/null)" '"GET / HTTP/1\.1" 200 12$' \
+	"SIGHUP reopened the access log (common format)"
+kill -USR1 "$HP"
+lg_wait_for 5 grep -q "http: .*requests" "$(lg_log "$HP")"
+like "$(grep 'http: ' "$(lg_log "$HP")" | tail -n 1)" 'open connections.*requests \(2xx' "SIGUSR1: stats"
+
+lg_stop "$HP"
+is "$?" 0 "SIGTERM: exit 0"
+
+# --- workers -------------------------------------------------------------------------------
+httpd_config "$CFG" "$PORT" "$WWW" "workers: 3"
+if lg_start_daemon "$HTTPD_BIN" -c "$CFG"; then
+	WP=$LG_PID
+	n=$(ps -o pid= --ppid "$WP" | wc -l)
+	is "$n" 2 "workers: 3 runs two more processes"
+	if command -v ss >/dev/null; then
+		is "$(ss -Hltn "sport = :$PORT" | wc -l)" 3 \
+			"each worker has its own SO_REUSEPORT socket"
+	else
+		skip "each worker has its own SO_REUSEPORT socket" "no ss"
+	fi
+	codes=""
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		codes="$codes$(code "$U/")"
+	done
+	is "$codes" "200200200200200200200200200200" "workers answer"
+	lg_stop "$WP"
+	is "$?" 0 "workers: graceful stop, exit 0"
+	sleep 0.3
+	is "$(ps -o pid= --ppid "$WP" | wc -l)" 0 "no worker left"
+else
+	fail "httpd with workers started"
+fi
+
+# --- header timeout: 408 ---------------------------------------------------------------------
+httpd_config "$CFG" "$PORT" "$WWW" "header_timeout: 1"
+if lg_start_daemon "$HTTPD_BIN" -c "$CFG"; then
+	t0=$(date +%s)
+	r=$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\nHost: a\r\n')
+	t1=$(date +%s)
+	like "$r" '^HTTP/1\.1 408' "unfinished head: 408 after header_timeout"
+	[ $((t1 - t0)) -le 3 ] && pass "408 within 3 s" || fail "408 within 3 s"
+	t0=$(date +%s)
+	r=$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc')
+	t1=$(date +%s)
+	like "$r" '^HTTP/1\.1 200' "a request with an unfinished body is answered"
+	if grep -q '<TIMEOUT>' <<<"$r"; then
+		fail "the late body is under the header deadline: closed"
+	else
+		pass "the late body is under the header deadline: closed"
+	fi
+	[ $((t1 - t0)) -le 3 ] && pass "... closed within 3 s" || fail "... closed within 3 s"
+	lg_stop "$LG_PID"
+else
+	fail "httpd with header_timeout started"
+fi
+
+done_testing

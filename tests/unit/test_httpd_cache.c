@@ -1,0 +1,228 @@
+/*
+ * httpd file cache on a real directory: hits without touching the file
+ * system inside the validity window, revalidation after it (a changed
+ * file is reloaded, an unchanged one kept), index and directory kinds,
+ * errors, .gz siblings, large files served from an fd, references that
+ * outlive replacement, and eviction under the byte budget.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cache.h"
+
+struct fixture {
+	char root[64];
+	int rootfd;
+	struct cache *c;
+};
+
+static void
+put(struct fixture *f, const char *name, const char *text)
+{
+	char p[256];
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/%s", f->root, name);
+	fp = fopen(p, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void
+configure(struct fixture *f, uint32_t validity, size_t max_bytes,
+	  size_t file_max)
+{
+	struct cache_config cc = {
+		.rootfd = f->rootfd,
+		.index = "index.html",
+		.validity_ms = validity,
+		.max_bytes = max_bytes,
+		.file_max = file_max,
+	};
+
+	cache_configure(f->c, &cc);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char p[128];
+
+	assert_non_null(f);
+	snprintf(f->root, sizeof(f->root), "/tmp/test_httpd_cache.XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	snprintf(p, sizeof(p), "%s/dir", f->root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/empty", f->root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	put(f, "index.html", "<p>hi</p>\n");
+	put(f, "a.txt", "aaaa");
+	put(f, "a.txt.gz", "gzipped");
+	put(f, "dir/index.html", "dir index");
+	f->rootfd = open(f->root, O_PATH | O_DIRECTORY);
+	assert_true(f->rootfd >= 0);
+	f->c = cache_new();
+	assert_non_null(f->c);
+	configure(f, 1000, 1 << 20, 1 << 16);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	cache_free(f->c);
+	close(f->rootfd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static void
+test_kinds(void **state)
+{
+	struct fixture *f = *state;
+	struct cache_entry *e;
+
+	e = cache_get(f->c, "/a.txt", 1000);
+	assert_int_equal(e->kind, CACHE_FILE);
+	assert_int_equal(e->file.size, 4);
+	assert_memory_equal(e->file.data, "aaaa", 4);
+	assert_true(e->has_gz);
+	assert_memory_equal(e->gz.data, "gzipped", 7);
+	assert_string_equal(e->type, "text/plain; charset=utf-8");
+	assert_int_equal(e->file.etag[0], '"');
+	cache_release(f->c, e);
+	e = cache_get(f->c, "/", 1000);
+	assert_int_equal(e->kind, CACHE_FILE);
+	assert_string_equal(e->type, "text/html; charset=utf-8");
+	assert_false(e->has_gz);
+	cache_release(f->c, e);
+	e = cache_get(f->c, "/dir", 1000);
+	assert_int_equal(e->kind, CACHE_DIR);
+	cache_release(f->c, e);
+	e = cache_get(f->c, "/dir/", 1000);
+	assert_int_equal(e->kind, CACHE_FILE);
+	assert_memory_equal(e->file.data, "dir index", 9);
+	cache_release(f->c, e);
+	e = cache_get(f->c, "/empty/", 1000);
+	assert_int_equal(e->kind, CACHE_NO_INDEX);
+	cache_release(f->c, e);
+	e = cache_get(f->c, "/missing", 1000);
+	assert_int_equal(e->kind, CACHE_ERROR);
+	assert_int_equal(e->err, ENOENT);
+	cache_release(f->c, e);
+	e = cache_get(f->c, "/a.txt/", 1000);
+	assert_int_equal(e->kind, CACHE_ERROR);
+	cache_release(f->c, e);
+}
+
+static void
+test_validity(void **state)
+{
+	struct fixture *f = *state;
+	struct cache_entry *e, *old;
+	struct cache_stats st;
+	char p[128];
+	struct timeval tv[2] = {{1000000, 0}, {1000000, 0}};
+
+	old = cache_get(f->c, "/a.txt", 5000);
+	/* changed on disk, but still inside the window: the cached bytes */
+	put(f, "a.txt", "bbbbbb");
+	snprintf(p, sizeof(p), "%s/a.txt", f->root);
+	assert_int_equal(utimes(p, tv), 0);
+	e = cache_get(f->c, "/a.txt", 5999);
+	assert_ptr_equal(e, old);
+	assert_int_equal(e->file.size, 4);
+	cache_release(f->c, e);
+	/* after it: reloaded; the old entry lives while referenced */
+	e = cache_get(f->c, "/a.txt", 6000);
+	assert_ptr_not_equal(e, old);
+	assert_int_equal(e->file.size, 6);
+	assert_memory_equal(e->file.data, "bbbbbb", 6);
+	assert_memory_equal(old->file.data, "aaaa", 4);
+	cache_release(f->c, old);
+	cache_release(f->c, e);
+	/* unchanged after the window: the same entry, revalidated */
+	old = cache_get(f->c, "/a.txt", 8000);
+	assert_ptr_equal(old, e);
+	cache_release(f->c, old);
+	/* a file that appears is seen after the window */
+	e = cache_get(f->c, "/new.txt", 9000);
+	assert_int_equal(e->kind, CACHE_ERROR);
+	cache_release(f->c, e);
+	put(f, "new.txt", "n");
+	e = cache_get(f->c, "/new.txt", 10001);
+	assert_int_equal(e->kind, CACHE_FILE);
+	cache_release(f->c, e);
+	cache_stats(f->c, &st);
+	assert_true(st.hits >= 1);
+	assert_true(st.reloads >= 2);
+	assert_true(st.revalidations >= 3);
+}
+
+static void
+test_large_and_budget(void **state)
+{
+	struct fixture *f = *state;
+	struct cache_entry *e, *a;
+	struct cache_stats st;
+	char big[2048];
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	put(f, "big.bin", big);
+	configure(f, 1000, 100, 64);
+	e = cache_get(f->c, "/big.bin", 1);
+	assert_int_equal(e->kind, CACHE_FILE);
+	assert_null(e->file.data); /* too big: sendfile from the fd */
+	assert_true(e->file.fd >= 0);
+	assert_int_equal(e->file.size, sizeof(big) - 1);
+	cache_release(f->c, e);
+	/* the byte budget (100) holds one 60-byte file at a time */
+	memset(big, 'y', 60);
+	big[60] = '\0';
+	put(f, "f1", big);
+	put(f, "f2", big);
+	a = cache_get(f->c, "/f1", 1);
+	assert_non_null(a->file.data);
+	cache_release(f->c, a);
+	e = cache_get(f->c, "/f2", 1);
+	assert_non_null(e->file.data);
+	cache_release(f->c, e);
+	cache_stats(f->c, &st);
+	assert_true(st.bytes <= 100);
+	assert_true(st.evictions >= 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_kinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_and_budget, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,247 @@
+/*
+ * httpd path resolver: cleaning (percent-decoding once, NUL, encoded
+ * '/', dot segments, climbing above the root) and opening beneath a real
+ * root directory with symlinks pointing inside and outside it, with
+ * openat2 and with the O_NOFOLLOW fallback; and autoindex escaping.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "autoindex.h"
+#include "http_path.h"
+
+struct clean_case {
+	const char *in;
+	enum http_path_status want;
+	const char *out;
+};
+
+static void
+test_clean(void **state)
+{
+	static const struct clean_case cases[] = {
+		{"/", HTTP_PATH_OK, "/"},
+		{"/a/b", HTTP_PATH_OK, "/a/b"},
+		{"/a/b/", HTTP_PATH_OK, "/a/b/"},
+		{"//a///b", HTTP_PATH_OK, "/a/b"},
+		{"/a/./b/.", HTTP_PATH_OK, "/a/b/"},
+		{"/a/../b", HTTP_PATH_OK, "/b"},
+		{"/a/b/..", HTTP_PATH_OK, "/a/"},
+		{"/a/%2e%2e/b", HTTP_PATH_OK, "/b"},
+		{"/%41%62", HTTP_PATH_OK, "/Ab"},
+		{"/a%20b", HTTP_PATH_OK, "/a b"},
+		{"/%252e%252e/", HTTP_PATH_OK, "/%2e%2e/"}, /* decoded once */
+		{"/..", HTTP_PATH_BAD, NULL},
+		{"/../etc/passwd", HTTP_PATH_BAD, NULL},
+		{"/a/../../etc", HTTP_PATH_BAD, NULL},
+		{"/%2e%2e/etc", HTTP_PATH_BAD, NULL},
+		{"/a/%2E%2E/%2e%2e/x", HTTP_PATH_BAD, NULL},
+		{"/a%2fb", HTTP_PATH_BAD, NULL},
+		{"/a%2Fb", HTTP_PATH_BAD, NULL},
+		{"/a%00b", HTTP_PATH_BAD, NULL},
+		{"/a%", HTTP_PATH_BAD, NULL},
+		{"/a%4", HTTP_PATH_BAD, NULL},
+		{"/a%zz", HTTP_PATH_BAD, NULL},
+		{"a/b", HTTP_PATH_BAD, NULL},
+		{"", HTTP_PATH_BAD, NULL},
+	};
+	char out[HTTP_PATH_MAX];
+	size_t i, len;
+	enum http_path_status st;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		st = http_path_clean(cases[i].in, strlen(cases[i].in), out,
+				     sizeof(out), &len);
+		if (st != cases[i].want)
+			fail_msg("\"%s\": %d, want %d", cases[i].in, st,
+				 cases[i].want);
+		if (st == HTTP_PATH_OK &&
+		    (strcmp(out, cases[i].out) != 0 || len != strlen(out)))
+			fail_msg("\"%s\": \"%s\", want \"%s\"", cases[i].in,
+				 out, cases[i].out);
+	}
+	/* a NUL byte in the raw path */
+	assert_int_equal(http_path_clean("/a\0b", 4, out, sizeof(out), &len),
+			 HTTP_PATH_BAD);
+	/* too long for the output */
+	assert_int_equal(http_path_clean("/abcdef", 7, out, 4, &len),
+			 HTTP_PATH_TOO_LONG);
+	assert_true(http_path_has_dotfile("/a/.git/config"));
+	assert_true(http_path_has_dotfile("/.env"));
+	assert_false(http_path_has_dotfile("/a/b.c/d"));
+}
+
+struct tree {
+	char top[64]; /* holds root/ and outside/ */
+	char root[96];
+	int rootfd;
+};
+
+static void
+mkfile(const char *dir, const char *name, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int
+tree_setup(void **state)
+{
+	struct tree *t = calloc(1, sizeof(*t));
+	char p[256];
+
+	assert_non_null(t);
+	snprintf(t->top, sizeof(t->top), "/tmp/test_httpd_path.XXXXXX");
+	assert_non_null(mkdtemp(t->top));
+	snprintf(t->root, sizeof(t->root), "%s/root", t->top);
+	assert_int_equal(mkdir(t->root, 0755), 0);
+	snprintf(p, sizeof(p), "%s/outside", t->top);
+	assert_int_equal(mkdir(p, 0755), 0);
+	mkfile(p, "secret", "secret\n");
+	mkfile(t->root, "file", "in\n");
+	snprintf(p, sizeof(p), "%s/dir", t->root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	mkfile(p, "<b>&x\"", "x\n");
+	snprintf(p, sizeof(p), "%s/up", t->root);
+	assert_int_equal(symlink("../outside/secret", p), 0);
+	snprintf(p, sizeof(p), "%s/abs", t->root);
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	snprintf(p, sizeof(p), "%s/updir", t->root);
+	assert_int_equal(symlink("../outside", p), 0);
+	snprintf(p, sizeof(p), "%s/inside", t->root);
+	assert_int_equal(symlink("dir", p), 0);
+	t->rootfd = open(t->root, O_PATH | O_DIRECTORY);
+	assert_true(t->rootfd >= 0);
+	*state = t;
+	return 0;
+}
+
+static int
+tree_teardown(void **state)
+{
+	struct tree *t = *state;
+	char cmd[160];
+
+	close(t->rootfd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->top);
+	if (system(cmd) != 0)
+		return -1;
+	free(t);
+	http_path_force_fallback(false);
+	return 0;
+}
+
+static void
+expect_open(int rootfd, const char *path, int flags, int want_errno)
+{
+	int fd = http_path_open(rootfd, path, flags);
+
+	if (want_errno == 0) {
+		if (fd < 0)
+			fail_msg("%s: %s", path, strerror(errno));
+		close(fd);
+		return;
+	}
+	if (fd >= 0) {
+		close(fd);
+		fail_msg("%s: opened, want an error", path);
+	}
+	/* refusals: EXDEV (openat2), ELOOP or ENOTDIR (O_NOFOLLOW walk) */
+	if (errno != want_errno &&
+	    !(want_errno == EXDEV && (errno == ELOOP || errno == ENOTDIR)))
+		fail_msg("%s: %s, want %s", path, strerror(errno),
+			 strerror(want_errno));
+}
+
+static void
+open_cases(struct tree *t, bool fallback)
+{
+	http_path_force_fallback(fallback);
+	expect_open(t->rootfd, "/file", O_RDONLY, 0);
+	expect_open(t->rootfd, "/", O_RDONLY | O_DIRECTORY, 0);
+	expect_open(t->rootfd, "/dir/", O_RDONLY | O_DIRECTORY, 0);
+	expect_open(t->rootfd, "/missing", O_RDONLY, ENOENT);
+	expect_open(t->rootfd, "/file/x", O_RDONLY, ENOTDIR);
+	/* symlinks that leave the root never open */
+	expect_open(t->rootfd, "/up", O_RDONLY, EXDEV);
+	expect_open(t->rootfd, "/abs", O_RDONLY, EXDEV);
+	expect_open(t->rootfd, "/updir/secret", O_RDONLY, EXDEV);
+	/* and ".." is refused even where the cleaner would not send it */
+	expect_open(t->rootfd, "/../outside/secret", O_RDONLY, EXDEV);
+}
+
+static void
+test_open_openat2(void **state)
+{
+	struct tree *t = *state;
+
+	open_cases(t, false);
+	/* a symlink that stays inside is followed with openat2 */
+	expect_open(t->rootfd, "/inside/<b>&x\"", O_RDONLY, 0);
+}
+
+static void
+test_open_fallback(void **state)
+{
+	struct tree *t = *state;
+
+	open_cases(t, true);
+	/* the fallback follows no symlink at all */
+	expect_open(t->rootfd, "/inside/<b>&x\"", O_RDONLY, EXDEV);
+}
+
+static void
+test_autoindex(void **state)
+{
+	struct tree *t = *state;
+	char *page = NULL;
+	size_t len = 0;
+	char esc[64];
+
+	assert_int_equal(
+		autoindex_build(t->rootfd, "/dir/", false, &page, &len), 0);
+	assert_non_null(strstr(page, "&lt;b&gt;&amp;x&quot;"));
+	assert_non_null(strstr(page, "href=\"%3Cb%3E%26x%22\""));
+	assert_null(strstr(page, "<b>"));
+	assert_int_equal(strlen(page), len);
+	free(page);
+	assert_int_equal(
+		autoindex_build(t->rootfd, "/updir/", false, &page, &len),
+		EXDEV);
+	autoindex_escape_html("a<'>", esc, sizeof(esc));
+	assert_string_equal(esc, "a&lt;&#39;&gt;");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean),
+		cmocka_unit_test_setup_teardown(test_open_openat2, tree_setup,
+						tree_teardown),
+		cmocka_unit_test_setup_teardown(test_open_fallback, tree_setup,
+						tree_teardown),
+		cmocka_unit_test_setup_teardown(test_autoindex, tree_setup,
+						tree_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
