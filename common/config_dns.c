@@ -152,6 +152,29 @@ dns_check_allow(struct check *c, struct config_dns *d, const struct raw_dns *raw
 	}
 }
 
+/* An upstream that is one of our own listeners would query itself. */
+static void
+dns_check_loop(struct check *c, const struct config_dns *d)
+{
+	char buf[NET_ADDRSTRLEN];
+	size_t i, j;
+
+	if (d->listen == NULL || d->upstreams == NULL)
+		return;
+	for (i = 0; i < d->upstreams_count; i++) {
+		for (j = 0; j < d->listen_count; j++) {
+			if (!net_sockaddr_equal(&d->upstreams[i],
+						&d->listen[j]))
+				continue;
+			check_err(c, "dns.upstreams", "%s is one of dns.listen: "
+				  "dnsfwd would forward to itself",
+				  net_format_sockaddr(&d->upstreams[i], buf,
+						      sizeof(buf)));
+			return;
+		}
+	}
+}
+
 /* An optional number in [min, max], or its default. */
 static uint32_t
 dns_uint(struct check *c, const char *path, const uint32_t *v, uint32_t def,
@@ -272,6 +295,7 @@ config_check_dns(struct check *c, const struct raw_dns *raw)
 	if (d->upstreams_count > CONFIG_MAX_DNS_UPSTREAMS)
 		check_err(c, "dns.upstreams", "more than %d upstreams",
 			  CONFIG_MAX_DNS_UPSTREAMS);
+	dns_check_loop(c, d);
 	d->cache_size = CONFIG_DEFAULT_CACHE_SIZE;
 	if (raw->cache_size != NULL) {
 		d->cache_size = *raw->cache_size;

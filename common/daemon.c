@@ -34,14 +34,14 @@ static void
 daemon_usage(const struct daemon_hooks *h, FILE *out)
 {
 	fprintf(out,
-		"usage: %s [-tvVh] [-c FILE]%s\n"
+		"usage: %s [-tvVh%s] [-c FILE]\n"
 		"  -c FILE  configuration (default: %s)\n"
 		"  -t       check the configuration and exit\n"
 		"  -v       more logging (repeatable)\n"
 		"  -V       print the version and exit\n"
 		"  -h       print this help and exit\n"
 		"%s",
-		h->name, h->extra_opts != NULL && h->extra_opts[0] ? " [...]" : "",
+		h->name, h->extra_opts != NULL ? h->extra_opts : "",
 		DAEMON_DEFAULT_CONFIG,
 		h->extra_usage != NULL ? h->extra_usage : "");
 }
@@ -332,8 +332,8 @@ daemon_main(int argc, char **argv, const struct daemon_hooks *hooks, void *ctx)
 		return 0;
 	}
 	daemon_apply_log_level(&run.d);
-	if (hooks->run_instead != NULL)
-		status = hooks->run_instead(&run.d);
+	if (run.d.run_instead != NULL)
+		status = run.d.run_instead(&run.d);
 	else
 		status = daemon_run_loop(&run);
 	daemon_cleanup(&run);

@@ -22,13 +22,11 @@ struct daemon_hooks {
 	enum config_section section;	/* required in the file */
 	const char *extra_opts;		/* getopt letters beyond "c:tvVh" */
 	const char *extra_usage;	/* lines for -h, or NULL */
-	/* One of extra_opts seen; returns 0, or -1 to print usage, exit 2. */
-	int (*option)(struct daemon *d, int opt, const char *arg);
 	/*
-	 * Replaces the run: called after the config is loaded, instead of
-	 * start/loop (dhcpd -l lists leases).  Returns the exit status.
+	 * One of extra_opts seen; returns 0, or -1 to print usage, exit 2.
+	 * It may set d->run_instead.
 	 */
-	int (*run_instead)(struct daemon *d);
+	int (*option)(struct daemon *d, int opt, const char *arg);
 	/* Bind sockets and add events.  Returns 0, or -1 (logged) to exit 1. */
 	int (*start)(struct daemon *d);
 	/*
@@ -54,6 +52,12 @@ struct daemon {
 	int verbosity;			/* count of -v */
 	bool check_only;		/* -t */
 	bool stopping;
+	/*
+	 * Set by an option hook to replace the run: called once the config is
+	 * loaded, instead of start and the loop (dhcpd -l lists the leases).
+	 * Returns the exit status.
+	 */
+	int (*run_instead)(struct daemon *d);
 	void *ctx;			/* the daemon's own state */
 };
 

@@ -66,3 +66,5 @@ tests_fuzz_fuzz_http_parse_SOURCES = tests/fuzz/fuzz_http_parse.c \
 tests_fuzz_fuzz_http_parse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/httpd
 tests_fuzz_fuzz_http_parse_LDADD = $(LABGATE_LIBS)
 tests_fuzz_fuzz_http_parse_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+
+EXTRA_DIST += tests/integration/httpd_lib.sh
