@@ -1,6 +1,58 @@
 # dnsfwd: included by the top Makefile.am (one non-recursive build).
 # Paths are relative to the top of the tree.
 
+dnsfwd_core = dnsfwd/dns_wire.c dnsfwd/dns_wire.h dnsfwd/cache.c dnsfwd/cache.h \
+	dnsfwd/local.c dnsfwd/local.h dnsfwd/upstream.c dnsfwd/upstream.h \
+	dnsfwd/server.c dnsfwd/server.h dnsfwd/sockpool.c dnsfwd/sockpool.h
+
 sbin_PROGRAMS += dnsfwd/dnsfwd
-dnsfwd_dnsfwd_SOURCES = dnsfwd/main.c
+dnsfwd_dnsfwd_SOURCES = dnsfwd/main.c $(dnsfwd_core)
 dnsfwd_dnsfwd_LDADD = $(LABGATE_LIBS)
+
+unit_tests += tests/unit/test_dnsfwd_wire tests/unit/test_dnsfwd_cache \
+	tests/unit/test_dnsfwd_upstream tests/unit/test_dnsfwd_local \
+	tests/unit/test_dnsfwd_config tests/unit/test_dnsfwd_sockpool
+tests_unit_test_dnsfwd_wire_SOURCES = tests/unit/test_dnsfwd_wire.c \
+	dnsfwd/dns_wire.c
+tests_unit_test_dnsfwd_wire_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dnsfwd
+tests_unit_test_dnsfwd_wire_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dnsfwd_wire_LDADD = $(UNIT_LDADD)
+tests_unit_test_dnsfwd_cache_SOURCES = tests/unit/test_dnsfwd_cache.c \
+	dnsfwd/cache.c dnsfwd/dns_wire.c
+tests_unit_test_dnsfwd_cache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dnsfwd
+tests_unit_test_dnsfwd_cache_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dnsfwd_cache_LDADD = $(UNIT_LDADD)
+tests_unit_test_dnsfwd_upstream_SOURCES = tests/unit/test_dnsfwd_upstream.c \
+	dnsfwd/upstream.c dnsfwd/sockpool.c dnsfwd/cache.c dnsfwd/dns_wire.c
+tests_unit_test_dnsfwd_upstream_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dnsfwd
+tests_unit_test_dnsfwd_upstream_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dnsfwd_upstream_LDADD = $(UNIT_LDADD)
+tests_unit_test_dnsfwd_local_SOURCES = tests/unit/test_dnsfwd_local.c \
+	dnsfwd/local.c dnsfwd/dns_wire.c
+tests_unit_test_dnsfwd_local_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dnsfwd
+tests_unit_test_dnsfwd_local_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dnsfwd_local_LDADD = $(UNIT_LDADD)
+tests_unit_test_dnsfwd_config_SOURCES = tests/unit/test_dnsfwd_config.c
+tests_unit_test_dnsfwd_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dnsfwd_config_LDADD = $(UNIT_LDADD)
+tests_unit_test_dnsfwd_sockpool_SOURCES = tests/unit/test_dnsfwd_sockpool.c \
+	dnsfwd/sockpool.c
+tests_unit_test_dnsfwd_sockpool_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dnsfwd
+tests_unit_test_dnsfwd_sockpool_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dnsfwd_sockpool_LDADD = $(UNIT_LDADD)
+
+# A misbehaving upstream for the integration tests (built by `make check`
+# and `make check-integration`).
+check_programs += tests/integration/dns-test-upstream
+tests_integration_dns_test_upstream_SOURCES = \
+	tests/integration/dns-test-upstream.c
+
+integration_tests += tests/integration/dnsfwd_basic.sh \
+	tests/integration/dnsfwd_tcp.sh tests/integration/dnsfwd_workers.sh
+
+fuzz_targets += tests/fuzz/fuzz_dns_msg
+tests_fuzz_fuzz_dns_msg_SOURCES = tests/fuzz/fuzz_dns_msg.c \
+	dnsfwd/dns_wire.c dnsfwd/cache.c dnsfwd/local.c
+tests_fuzz_fuzz_dns_msg_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dnsfwd
+tests_fuzz_fuzz_dns_msg_LDADD = $(LABGATE_LIBS)
+tests_fuzz_fuzz_dns_msg_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)

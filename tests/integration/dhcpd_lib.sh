@@ -35,8 +35,8 @@ dl_diag() {
 
 dl_require_root() {
 	lg_require_root
-	[ -x "$DHCPD" ] || skip_all "dhcpd not built at $DHCPD"
-	[ -x "$LG_NOTIFY_WAIT" ] || skip_all "notify-wait not built"
+	[ -x "$DHCPD" ] || bail_out "dhcpd not built at $DHCPD"
+	[ -x "$LG_NOTIFY_WAIT" ] || bail_out "notify-wait not built"
 }
 
 # dl_dhcpd NS CONFIG [WRAPPER ARGS...]: dhcpd in NS, ready; sets DHCPD_PID

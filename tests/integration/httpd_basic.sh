@@ -8,7 +8,7 @@
 . "$(dirname "$0")/httpd_lib.sh"
 
 lg_require_cmd curl python3 nc
-[ -x "$HTTPD_BIN" ] || skip_all "$HTTPD_BIN not built"
+[ -x "$HTTPD_BIN" ] || bail_out "$HTTPD_BIN not built"
 
 PORT=$(httpd_free_port)
 [ -n "$PORT" ] || bail_out "no free port"

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/httpd_lib.sh"
 
 lg_require_cmd curl python3
-[ -x "$HTTPD_BIN" ] || skip_all "$HTTPD_BIN not built"
+[ -x "$HTTPD_BIN" ] || bail_out "$HTTPD_BIN not built"
 
 SLOW=1000
 PORT=$(httpd_free_port)

@@ -29,7 +29,7 @@ make_answer(const char *name, uint16_t rcode, uint32_t ttl, uint8_t *out)
 {
 	struct dns_msg m;
 	uint8_t q[600];
-	static const uint8_t addr[4] = { 192, 0, 2, 7 };
+	static const uint8_t addr[4] = {192, 0, 2, 7};
 	int n, nl;
 
 	memset(q, 0, DNS_HDR_LEN);
@@ -363,6 +363,55 @@ test_malformed_not_stored(void **state)
 	cache_free(c);
 }
 
+/* Large answers: one over CACHE_MAX_ANSWER is not kept; many big ones
+ * are evicted to keep the byte budget, whatever the entry count. */
+static void
+test_memory_bound(void **state)
+{
+	struct cache *c = cache_new(4, &limits);
+	struct cache_stats st;
+	uint8_t msg[CACHE_MAX_ANSWER + 600];
+	struct cache_key k;
+	size_t len, i;
+	char name[32];
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "big%zu.example", i);
+		len = make_answer(name, 0, 60, msg);
+		/* Pad with TXT-like bytes in one more additional RR: an
+		 * unknown type with 1500 bytes of RDATA. */
+		len -= 11;
+		dns_put16(msg + 10, 0);
+		msg[len] = 0;
+		dns_put16(msg + len + 1, 99);
+		dns_put16(msg + len + 3, 1);
+		dns_put32(msg + len + 5, 60);
+		dns_put16(msg + len + 9, 1500);
+		memset(msg + len + 11, 'x', 1500);
+		len += 11 + 1500;
+		dns_put16(msg + 10, 1);
+		k = key_for(msg, 0);
+		assert_int_equal(cache_store(c, &k, msg, len, 0), 1);
+	}
+	cache_get_stats(c, &st);
+	assert_true(st.bytes <= 4 * CACHE_BYTES_PER_ENTRY);
+	assert_true(st.evictions >= 2);
+	/* Over CACHE_MAX_ANSWER: not cached at all. */
+	len = make_answer("huge.example", 0, 60, msg);
+	len -= 11;
+	msg[len] = 0;
+	dns_put16(msg + len + 1, 99);
+	dns_put16(msg + len + 3, 1);
+	dns_put32(msg + len + 5, 60);
+	dns_put16(msg + len + 9, CACHE_MAX_ANSWER);
+	memset(msg + len + 11, 'y', CACHE_MAX_ANSWER);
+	len += 11 + CACHE_MAX_ANSWER;
+	k = key_for(msg, 0);
+	assert_int_equal(cache_store(c, &k, msg, len, 0), 0);
+	cache_free(c);
+}
+
 int
 main(void)
 {
@@ -378,6 +427,7 @@ main(void)
 		cmocka_unit_test(test_replace_same_key),
 		cmocka_unit_test(test_serve_stale),
 		cmocka_unit_test(test_malformed_not_stored),
+		cmocka_unit_test(test_memory_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

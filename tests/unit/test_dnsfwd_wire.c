@@ -14,10 +14,10 @@
 
 /* A query for www.Example.org A with an OPT (DO set, 4096). */
 static const uint8_t query[] = {
-	0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1,
-	3, 'w', 'w', 'w', 7, 'E', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'o', 'r',
-	'g', 0, 0, 1, 0, 1,
-	0, 0, 41, 0x10, 0x00, 0, 0, 0x80, 0, 0, 0,
+	0x12, 0x34, 0x01, 0x00, 0,    1,   0,   0,    0,   0,   0,
+	1,    3,    'w',  'w',  'w',  7,   'E', 'x',  'a', 'm', 'p',
+	'l',  'e',  3,    'o',  'r',  'g', 0,   0,    1,   0,   1,
+	0,    0,    41,   0x10, 0x00, 0,   0,   0x80, 0,   0,   0,
 };
 
 static void
@@ -82,8 +82,8 @@ static void
 test_opt_with_owner(void **state)
 {
 	static const uint8_t q[] = {
-		0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 1,
-		1, 'a', 0, 0, 41, 2, 0, 0, 0, 0, 0, 0, 0,
+		0, 1, 0, 0,   0, 1, 0,  0, 0, 0, 0, 1, 0, 0, 1,
+		0, 1, 1, 'a', 0, 0, 41, 2, 0, 0, 0, 0, 0, 0, 0,
 	};
 	struct dns_msg m;
 
@@ -110,8 +110,8 @@ test_pointer_backwards(void **state)
 {
 	/* "a.b" at 12, then a pointer to "b" at 14. */
 	static const uint8_t msg[] = {
-		0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 1, 'b', 0,
-		1, 'c', 0xc0, 14,
+		0, 0, 0,   0, 0,   1, 0, 0,   0,    0,  0,
+		0, 1, 'a', 1, 'b', 0, 1, 'c', 0xc0, 14,
 	};
 	uint8_t out[DNS_MAX_NAME], n;
 	size_t off = 17;
@@ -153,8 +153,7 @@ static void
 test_pointer_loop_pair(void **state)
 {
 	static const uint8_t msg[] = {
-		0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
-		1, 'a', 0xc0, 12, 0xc0, 12,
+		0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 0xc0, 12, 0xc0, 12,
 	};
 	size_t off = 16;
 
@@ -166,8 +165,7 @@ test_pointer_loop_pair(void **state)
 static void
 test_pointer_truncated(void **state)
 {
-	static const uint8_t msg[] = { 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
-				       0xc0 };
+	static const uint8_t msg[] = {0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0};
 	size_t off = 12;
 
 	(void)state;
@@ -178,7 +176,7 @@ test_pointer_truncated(void **state)
 static void
 test_label_types(void **state)
 {
-	uint8_t msg[] = { 0x40, 'a', 0 };
+	uint8_t msg[] = {0x40, 'a', 0};
 	size_t off = 0;
 
 	(void)state;
@@ -193,7 +191,7 @@ test_label_types(void **state)
 static void
 test_label_overrun(void **state)
 {
-	static const uint8_t msg[] = { 5, 'a', 'b', 0 };
+	static const uint8_t msg[] = {5, 'a', 'b', 0};
 	size_t off = 0;
 
 	(void)state;
@@ -305,7 +303,7 @@ test_reply_start_and_records(void **state)
 {
 	struct dns_msg m, r;
 	uint8_t out[512];
-	static const uint8_t addr[4] = { 192, 0, 2, 1 };
+	static const uint8_t addr[4] = {192, 0, 2, 1};
 	int n;
 
 	(void)state;
@@ -326,13 +324,13 @@ test_reply_start_and_records(void **state)
 	assert_int_equal(r.ancount, 1);
 	assert_int_equal(r.arcount, 1);
 	assert_int_equal(r.edns_udp, DNS_EDNS_UDP);
-	assert_true(dns_name_equal(r.q.name, r.q.name_len, m.q.name,
-				   m.q.name_len));
+	assert_true(
+		dns_name_equal(r.q.name, r.q.name_len, m.q.name, m.q.name_len));
 	/* No room: refused, not overrun. */
 	assert_int_equal(dns_reply_start(&m, 0, DNS_RCODE_REFUSED, out, 20),
 			 -1);
-	assert_int_equal(dns_rr_append(out, 33, 40, 12, DNS_TYPE_A, 1, addr,
-				       4), -1);
+	assert_int_equal(dns_rr_append(out, 33, 40, 12, DNS_TYPE_A, 1, addr, 4),
+			 -1);
 	assert_int_equal(dns_opt_append(out, 33, 40, 1232, false), -1);
 }
 
@@ -354,19 +352,19 @@ test_servfail_echoes_question(void **state)
 
 /* NXDOMAIN with an SOA (TTL 600, MINIMUM 300) and an OPT. */
 static const uint8_t nx[] = {
-	0xab, 0xcd, 0x81, 0x83, 0, 1, 0, 0, 0, 1, 0, 1,
-	1, 'x', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 0, 1, 0, 1,
-	0xc0, 14, 0, 6, 0, 1, 0, 0, 2, 88, 0, 30,
-	2, 'n', 's', 0xc0, 14, 2, 'h', 'm', 0xc0, 14,
-	0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 1, 44,
-	0, 0, 41, 4, 208, 0, 0, 0, 0, 0, 0,
+	0xab, 0xcd, 0x81, 0x83, 0,   1,    0,   0,   0,  1, 0,  1, 1,   'x',
+	7,    'e',  'x',  'a',  'm', 'p',  'l', 'e', 0,  0, 1,  0, 1,   0xc0,
+	14,   0,    6,    0,    1,   0,    0,   2,   88, 0, 30, 2, 'n', 's',
+	0xc0, 14,   2,    'h',  'm', 0xc0, 14,  0,   0,  0, 1,  0, 0,   0,
+	2,    0,    0,    0,    3,   0,    0,   0,   4,  0, 0,  1, 44,  0,
+	0,    41,   4,    208,  0,   0,    0,   0,   0,  0,
 };
 
 static void
 test_ttl_scan_negative(void **state)
 {
 	uint16_t offs[4];
-	struct dns_ttl_scan s = { .offsets = offs, .max = 4 };
+	struct dns_ttl_scan s = {.offsets = offs, .max = 4};
 
 	(void)state;
 	assert_int_equal(dns_ttl_scan(nx, sizeof(nx), &s), DNS_OK);
@@ -383,7 +381,7 @@ static void
 test_ttl_scan_truncations(void **state)
 {
 	uint16_t offs[4];
-	struct dns_ttl_scan s = { .offsets = offs, .max = 4 };
+	struct dns_ttl_scan s = {.offsets = offs, .max = 4};
 	size_t n;
 
 	(void)state;
@@ -397,7 +395,7 @@ test_ttl_scan_short_soa(void **state)
 {
 	uint8_t m[sizeof(nx)];
 	uint16_t offs[4];
-	struct dns_ttl_scan s = { .offsets = offs, .max = 4 };
+	struct dns_ttl_scan s = {.offsets = offs, .max = 4};
 
 	(void)state;
 	memcpy(m, nx, sizeof(m));
@@ -435,6 +433,26 @@ test_remove_opt(void **state)
 	assert_int_equal(dns_rr_remove_additional(m, len, len - 2, 11), len);
 }
 
+/* BADVERS (16): header RCODE 0, upper bits 1 in the OPT TTL. */
+static void
+test_opt_extended_rcode(void **state)
+{
+	struct dns_msg m, r;
+	uint8_t out[512];
+	int n;
+
+	(void)state;
+	assert_int_equal(dns_msg_parse(query, sizeof(query), &m), DNS_OK);
+	n = dns_reply_start(&m, 0, DNS_RCODE_NOERROR, out, sizeof(out));
+	n = dns_opt_append_ext(out, (size_t)n, sizeof(out), DNS_EDNS_UDP, false,
+			       DNS_RCODE_BADVERS >> 4);
+	assert_true(n > 0);
+	assert_int_equal(dns_msg_parse(out, (size_t)n, &r), DNS_OK);
+	assert_int_equal(DNS_RCODE(r.flags), 0);
+	assert_int_equal(r.edns_rcode_hi, 1);
+	assert_int_equal(r.edns_version, 0);
+}
+
 int
 main(void)
 {
@@ -463,6 +481,7 @@ main(void)
 		cmocka_unit_test(test_ttl_scan_short_soa),
 		cmocka_unit_test(test_too_many_records),
 		cmocka_unit_test(test_remove_opt),
+		cmocka_unit_test(test_opt_extended_rcode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

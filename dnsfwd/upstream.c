@@ -1,0 +1,644 @@
+/* upstream: queries forwarded to the upstream servers; see upstream.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "clock.h"
+#include "log.h"
+#include "sockpool.h"
+#include "upstream.h"
+
+#define UPSTREAM_BUCKETS   4096 /* in-flight hash table, power of 2 */
+#define UPSTREAM_QUERY_MAX (DNS_HDR_LEN + DNS_MAX_NAME + 4 + DNS_OPT_LEN)
+
+struct upstream_server {
+	struct net_sockaddr addr;
+	unsigned fails;      /* timeouts in a row */
+	uint64_t dead_until; /* ms; 0: alive */
+	uint64_t backoff;    /* ms */
+	uint64_t sent, answers, timeouts;
+	uint64_t rtt_sum, rtt_max; /* ms over answers */
+};
+
+struct upstream_set {
+	uint8_t domain[DNS_MAX_NAME]; /* empty (len 0) for the default */
+	uint8_t domain_len;
+	struct upstream_server *servers;
+	size_t count;
+};
+
+struct upstream_query {
+	struct upstream_query *hnext;
+	struct upstream *u;
+	struct cache_key key;
+	uint8_t name[DNS_MAX_NAME]; /* lowercase; key.name points here */
+	struct sockpool_sock *sock; /* while a UDP query is out */
+	struct event *timer;
+	struct bufferevent *tcp;
+	struct net_sockaddr addr; /* the upstream asked now */
+	size_t set, server;       /* indexes at the time of sending */
+	uint32_t tried;           /* bit per server of the set */
+	unsigned tries;
+	uint64_t sent_ms;
+	uint16_t id;
+	uint16_t qflags; /* RD and CD of the first client */
+	uint8_t qmsg[UPSTREAM_QUERY_MAX];
+	size_t qlen;
+	struct upstream_waiter *waiters;
+	size_t nwaiters, cap;
+};
+
+struct upstream {
+	struct event_base *base;
+	struct upstream_set *sets;
+	size_t nsets;
+	uint32_t timeout; /* ms per try */
+	upstream_done_fn done;
+	void *arg;
+	struct upstream_query *buckets[UPSTREAM_BUCKETS];
+	struct upstream_stats st;
+	struct sockpool *pool;
+	struct log_limit limit;
+};
+
+static void upstream_read_cb(int fd, void *owner, void *arg);
+static void upstream_timer_cb(evutil_socket_t fd, short what, void *arg);
+static void upstream_next(struct upstream_query *q);
+
+static void
+upstream_sets_free(struct upstream_set *sets, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && sets != NULL; i++)
+		free(sets[i].servers);
+	free(sets);
+}
+
+static int
+upstream_set_fill(struct upstream_set *s, const char *domain,
+		  const struct net_sockaddr *addrs, size_t n)
+{
+	size_t i;
+	int len;
+
+	if (n > UPSTREAM_MAX_SERVERS)
+		n = UPSTREAM_MAX_SERVERS;
+	if (domain != NULL) {
+		len = dns_name_from_text(domain, s->domain, DNS_MAX_NAME);
+		if (len < 0)
+			return -1;
+		s->domain_len = (uint8_t)len;
+	}
+	s->servers = calloc(n + 1, sizeof(*s->servers));
+	if (s->servers == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		s->servers[i].addr = addrs[i];
+	s->count = n;
+	return 0;
+}
+
+int
+upstream_configure(struct upstream *u, const struct config_dns *cfg)
+{
+	struct upstream_set *sets =
+		calloc(cfg->forward_count + 1, sizeof(*sets));
+	size_t i;
+
+	if (sets == NULL)
+		return -1;
+	if (upstream_set_fill(&sets[0], NULL, cfg->upstreams,
+			      cfg->upstreams_count) == -1)
+		goto fail;
+	for (i = 0; i < cfg->forward_count; i++) {
+		if (upstream_set_fill(&sets[i + 1], cfg->forward[i].domain,
+				      cfg->forward[i].upstreams,
+				      cfg->forward[i].upstreams_count) == -1)
+			goto fail;
+	}
+	upstream_sets_free(u->sets, u->nsets);
+	u->sets = sets;
+	u->nsets = cfg->forward_count + 1;
+	u->timeout = cfg->timeout;
+	return 0;
+fail:
+	upstream_sets_free(sets, cfg->forward_count + 1);
+	return -1;
+}
+
+struct upstream *
+upstream_new(struct event_base *base, const struct config_dns *cfg,
+	     upstream_done_fn done, void *arg)
+{
+	struct upstream *u = calloc(1, sizeof(*u));
+
+	if (u == NULL)
+		return NULL;
+	u->base = base;
+	u->done = done;
+	u->arg = arg;
+	u->limit = (struct log_limit)LOG_LIMIT_INIT;
+	u->pool = sockpool_new(base, upstream_read_cb, u);
+	if (u->pool == NULL || upstream_configure(u, cfg) == -1) {
+		sockpool_free(u->pool);
+		free(u);
+		return NULL;
+	}
+	return u;
+}
+
+/* The longest dns.forward domain holding the name; 0 (default) if none. */
+static size_t
+upstream_set_for(const struct upstream *u, const struct cache_key *k)
+{
+	size_t i, best = 0, best_len = 0;
+
+	for (i = 1; i < u->nsets; i++) {
+		const struct upstream_set *s = &u->sets[i];
+
+		if (s->domain_len > best_len &&
+		    dns_name_under(k->name, k->name_len, s->domain,
+				   s->domain_len)) {
+			best = i;
+			best_len = s->domain_len;
+		}
+	}
+	return best;
+}
+
+/*
+ * The first upstream in order that is alive and not tried yet, else the
+ * first alive one; a dead one whose back-off is over becomes the probe
+ * and holds the others off for one timeout.  -1 when none may be asked.
+ */
+static long
+upstream_pick(struct upstream *u, struct upstream_set *s, uint32_t tried)
+{
+	uint64_t now = clock_mono_ms_now();
+	long alive_tried = -1;
+	size_t i;
+
+	for (i = 0; i < s->count; i++) {
+		struct upstream_server *sv = &s->servers[i];
+
+		if (now < sv->dead_until)
+			continue;
+		if (sv->fails >= UPSTREAM_DEAD_AFTER)
+			sv->dead_until = now + u->timeout;
+		if (i < 32 && (tried & (1u << i)) != 0) {
+			if (alive_tried < 0)
+				alive_tried = (long)i;
+			continue;
+		}
+		return (long)i;
+	}
+	return alive_tried;
+}
+
+static size_t
+upstream_bucket(uint32_t hash)
+{
+	return hash & (UPSTREAM_BUCKETS - 1);
+}
+
+static struct upstream_query *
+upstream_find(struct upstream *u, const struct cache_key *k)
+{
+	struct upstream_query *q;
+
+	for (q = u->buckets[upstream_bucket(k->hash)]; q != NULL;
+	     q = q->hnext) {
+		if (q->key.hash == k->hash && q->key.qtype == k->qtype &&
+		    q->key.qclass == k->qclass && q->key.flags == k->flags &&
+		    dns_name_equal(q->name, q->key.name_len, k->name,
+				   k->name_len))
+			return q;
+	}
+	return NULL;
+}
+
+/* retire: the query on the socket timed out, so it gets a new port. */
+static void
+upstream_close_transport(struct upstream_query *q, bool retire)
+{
+	if (q->sock != NULL) {
+		sockpool_put(q->u->pool, q->sock, retire);
+		q->sock = NULL;
+	}
+	if (q->tcp != NULL) {
+		bufferevent_free(q->tcp);
+		q->tcp = NULL;
+	}
+}
+
+/* Calls back with the outcome, unlinks and frees the query. */
+static void
+upstream_finish(struct upstream_query *q, const uint8_t *msg, size_t len)
+{
+	struct upstream *u = q->u;
+	struct upstream_query **pp = &u->buckets[upstream_bucket(q->key.hash)];
+
+	while (*pp != NULL && *pp != q)
+		pp = &(*pp)->hnext;
+	if (*pp == q)
+		*pp = q->hnext;
+	u->st.inflight--;
+	if (msg == NULL)
+		u->st.failures++;
+	upstream_close_transport(q, msg == NULL);
+	if (q->timer != NULL)
+		event_free(q->timer);
+	u->done(u->arg, &q->key, q->waiters, q->nwaiters, msg, len);
+	free(q->waiters);
+	free(q);
+}
+
+/* RFC 1035 4.1: RD (and CD) from the client, OPT with DO (RFC 6891). */
+static void
+upstream_build(struct upstream_query *q)
+{
+	uint8_t *p = q->qmsg;
+	int n;
+
+	dns_put16(p, q->id);
+	dns_put16(p + 2, (uint16_t)(q->qflags & (DNS_FLAG_RD | DNS_FLAG_CD)));
+	dns_put16(p + 4, 1);
+	memset(p + 6, 0, 6);
+	memcpy(p + DNS_HDR_LEN, q->name, q->key.name_len);
+	dns_put16(p + DNS_HDR_LEN + q->key.name_len, q->key.qtype);
+	dns_put16(p + DNS_HDR_LEN + q->key.name_len + 2, q->key.qclass);
+	n = dns_opt_append(p, DNS_HDR_LEN + q->key.name_len + 4,
+			   sizeof(q->qmsg), DNS_EDNS_UDP,
+			   (q->key.flags & CACHE_KEY_DO) != 0);
+	q->qlen = (size_t)n;
+}
+
+/* Sends (again) to the upstream chosen in q->set/q->server. */
+static int
+upstream_send(struct upstream_query *q)
+{
+	struct upstream *u = q->u;
+	struct upstream_server *sv = &u->sets[q->set].servers[q->server];
+	struct timeval tv = {u->timeout / 1000, (u->timeout % 1000) * 1000};
+
+	/* A retry leaves from another random socket: a new port. */
+	upstream_close_transport(q, q->tries > 0);
+	q->addr = sv->addr;
+	q->id = sockpool_random16(u->pool);
+	upstream_build(q);
+	q->sock = sockpool_get(u->pool, q->addr.sa.sa_family, q);
+	if (q->sock == NULL)
+		return -1;
+	if (sendto(sockpool_fd(q->sock), q->qmsg, q->qlen, 0, &q->addr.sa,
+		   q->addr.len) != (ssize_t)q->qlen)
+		return -1;
+	q->sent_ms = clock_mono_ms_now();
+	q->tries++;
+	if (q->server < 32)
+		q->tried |= 1u << q->server;
+	sv->sent++;
+	return evtimer_add(q->timer, &tv);
+}
+
+static int
+upstream_add_waiter(struct upstream_query *q, const struct upstream_waiter *w)
+{
+	if (q->nwaiters == q->cap) {
+		size_t cap = q->cap == 0 ? 1 : q->cap * 4;
+		struct upstream_waiter *n;
+
+		if (cap > UPSTREAM_MAX_WAITERS)
+			cap = UPSTREAM_MAX_WAITERS;
+		if (q->nwaiters == cap)
+			return -1;
+		n = realloc(q->waiters, cap * sizeof(*n));
+		if (n == NULL)
+			return -1;
+		q->waiters = n;
+		q->cap = cap;
+	}
+	q->waiters[q->nwaiters++] = *w;
+	return 0;
+}
+
+static struct upstream_query *
+upstream_query_new(struct upstream *u, const struct cache_key *key,
+		   const struct upstream_waiter *w)
+{
+	struct upstream_query *q = calloc(1, sizeof(*q));
+
+	if (q == NULL)
+		return NULL;
+	q->u = u;
+	q->key = *key;
+	memcpy(q->name, key->name, key->name_len);
+	dns_name_lower(q->name, key->name_len);
+	q->key.name = q->name;
+	q->qflags = w->flags;
+	q->timer = evtimer_new(u->base, upstream_timer_cb, q);
+	if (q->timer == NULL || upstream_add_waiter(q, w) == -1) {
+		if (q->timer != NULL)
+			event_free(q->timer);
+		free(q->waiters);
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+int
+upstream_query(struct upstream *u, const struct cache_key *key,
+	       const struct upstream_waiter *w)
+{
+	struct upstream_query *q = upstream_find(u, key);
+	long server;
+	size_t set;
+
+	if (q != NULL) {
+		if (upstream_add_waiter(q, w) == -1) {
+			u->st.waiters_dropped++;
+			return -1;
+		}
+		u->st.shared++;
+		return 0;
+	}
+	if (u->st.inflight >= UPSTREAM_MAX_INFLIGHT)
+		return -1;
+	set = upstream_set_for(u, key);
+	server = upstream_pick(u, &u->sets[set], 0);
+	if (server < 0)
+		return -1;
+	q = upstream_query_new(u, key, w);
+	if (q == NULL)
+		return -1;
+	q->set = set;
+	q->server = (size_t)server;
+	q->hnext = u->buckets[upstream_bucket(key->hash)];
+	u->buckets[upstream_bucket(key->hash)] = q;
+	u->st.inflight++;
+	u->st.queries++;
+	if (upstream_send(q) == -1) {
+		/* Logged once per cause, not per query. */
+		log_limited(&u->limit, LOG_LEVEL_WARNING,
+			    "upstream query not sent: %s", strerror(errno));
+		q->nwaiters = 0; /* the caller answers this one itself */
+		upstream_finish(q, NULL, 0);
+		return -1;
+	}
+	return 0;
+}
+
+/* An answer matches when its ID, QR, opcode and question are ours. */
+static bool
+upstream_matches(const struct upstream_query *q, const uint8_t *msg, size_t len)
+{
+	struct dns_msg m;
+
+	if (len < DNS_HDR_LEN || dns_get16(msg) != q->id)
+		return false;
+	if (dns_msg_parse(msg, len, &m) != DNS_OK)
+		return false;
+	if ((m.flags & DNS_FLAG_QR) == 0 || DNS_OPCODE(m.flags) != 0)
+		return false;
+	return m.q.qtype == q->key.qtype && m.q.qclass == q->key.qclass &&
+	       dns_name_equal(m.q.name, m.q.name_len, q->name, q->key.name_len);
+}
+
+static void
+upstream_answered(struct upstream_query *q)
+{
+	struct upstream_server *sv;
+	uint64_t rtt = clock_mono_ms_now() - q->sent_ms;
+
+	if (q->set >= q->u->nsets || q->server >= q->u->sets[q->set].count)
+		return;
+	sv = &q->u->sets[q->set].servers[q->server];
+	if (!net_sockaddr_equal(&sv->addr, &q->addr))
+		return; /* reloaded meanwhile */
+	sv->answers++;
+	sv->fails = 0;
+	sv->dead_until = 0;
+	sv->backoff = 0;
+	sv->rtt_sum += rtt;
+	if (rtt > sv->rtt_max)
+		sv->rtt_max = rtt;
+}
+
+static void
+upstream_tcp_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct upstream_query *q = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint8_t hdr[2], *msg;
+	size_t len;
+
+	if (evbuffer_copyout(in, hdr, 2) != 2)
+		return;
+	len = dns_get16(hdr);
+	if (evbuffer_get_length(in) < 2 + len)
+		return;
+	msg = evbuffer_pullup(in, (ev_ssize_t)(2 + len));
+	if (msg == NULL || !upstream_matches(q, msg + 2, len)) {
+		q->u->st.forged++;
+		upstream_finish(q, NULL, 0);
+		return;
+	}
+	upstream_answered(q);
+	q->u->st.answers++;
+	upstream_finish(q, msg + 2, len);
+}
+
+static void
+upstream_tcp_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct upstream_query *q = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	upstream_finish(q, NULL, 0);
+}
+
+/* RFC 7766 5: a truncated answer is asked again over TCP. */
+static void
+upstream_tcp(struct upstream_query *q)
+{
+	struct upstream *u = q->u;
+	struct timeval tv = {u->timeout / 1000, (u->timeout % 1000) * 1000};
+	uint8_t len[2];
+
+	upstream_close_transport(q, false);
+	evtimer_del(q->timer);
+	u->st.tcp_retries++;
+	q->tcp = bufferevent_socket_new(u->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (q->tcp == NULL) {
+		upstream_finish(q, NULL, 0);
+		return;
+	}
+	bufferevent_setcb(q->tcp, upstream_tcp_read_cb, NULL,
+			  upstream_tcp_event_cb, q);
+	bufferevent_set_timeouts(q->tcp, &tv, &tv);
+	dns_put16(len, (uint16_t)q->qlen);
+	if (bufferevent_socket_connect(q->tcp, &q->addr.sa, (int)q->addr.len) ==
+		    -1 ||
+	    bufferevent_write(q->tcp, len, 2) == -1 ||
+	    bufferevent_write(q->tcp, q->qmsg, q->qlen) == -1 ||
+	    bufferevent_enable(q->tcp, EV_READ | EV_WRITE) == -1) {
+		upstream_finish(q, NULL, 0);
+		return;
+	}
+}
+
+/* owner: the query the socket carries, or NULL when it is idle. */
+static void
+upstream_read_cb(int fd, void *owner, void *arg)
+{
+	static uint8_t buf[DNS_MAX_MSG];
+	struct upstream_query *q = owner;
+	struct upstream *u = arg;
+	struct net_sockaddr from;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < UPSTREAM_RECV_MAX; i++) {
+		from.len = sizeof(from.ss);
+		n = recvfrom(fd, buf, sizeof(buf), 0, &from.sa, &from.len);
+		if (n < 0)
+			return; /* EAGAIN, or an ICMP error: the timer decides */
+		if (q == NULL) {
+			u->st.forged++; /* late, or never asked for */
+			continue;
+		}
+		if (!net_sockaddr_equal(&from, &q->addr) ||
+		    !upstream_matches(q, buf, (size_t)n)) {
+			q->u->st.forged++;
+			continue;
+		}
+		upstream_answered(q);
+		if (DNS_RCODE(dns_get16(buf + 2)) == DNS_RCODE_REFUSED) {
+			upstream_next(q);
+			return;
+		}
+		if (dns_get16(buf + 2) & DNS_FLAG_TC) {
+			upstream_tcp(q);
+			return;
+		}
+		q->u->st.answers++;
+		upstream_finish(q, buf, (size_t)n);
+		return;
+	}
+}
+
+/* Tries the next upstream, or fails the query. */
+static void
+upstream_next(struct upstream_query *q)
+{
+	struct upstream *u = q->u;
+	long server = -1;
+
+	evtimer_del(q->timer);
+	if (q->tries < UPSTREAM_MAX_TRIES && q->set < u->nsets)
+		server = upstream_pick(u, &u->sets[q->set], q->tried);
+	if (server < 0) {
+		upstream_finish(q, NULL, 0);
+		return;
+	}
+	q->server = (size_t)server;
+	if (upstream_send(q) == -1)
+		upstream_finish(q, NULL, 0);
+}
+
+static void
+upstream_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_query *q = arg;
+	struct upstream *u = q->u;
+	struct upstream_server *sv;
+
+	(void)fd;
+	(void)what;
+	clock_refresh();
+	u->st.timeouts++;
+	if (q->set < u->nsets && q->server < u->sets[q->set].count) {
+		sv = &u->sets[q->set].servers[q->server];
+		if (net_sockaddr_equal(&sv->addr, &q->addr)) {
+			sv->timeouts++;
+			if (++sv->fails >= UPSTREAM_DEAD_AFTER) {
+				sv->backoff = sv->backoff == 0
+						      ? UPSTREAM_PROBE_MS
+						      : sv->backoff * 2;
+				if (sv->backoff > UPSTREAM_PROBE_MAX_MS)
+					sv->backoff = UPSTREAM_PROBE_MAX_MS;
+				sv->dead_until =
+					clock_mono_ms_now() + sv->backoff;
+			}
+		}
+	}
+	upstream_next(q);
+}
+
+unsigned
+upstream_inflight(const struct upstream *u)
+{
+	return u->st.inflight;
+}
+
+void
+upstream_get_stats(const struct upstream *u, struct upstream_stats *s)
+{
+	*s = u->st;
+}
+
+void
+upstream_log_stats(const struct upstream *u)
+{
+	char addr[NET_ADDRSTRLEN];
+	uint64_t now = clock_mono_ms_now();
+	size_t i, j;
+
+	for (i = 0; i < u->nsets; i++) {
+		for (j = 0; j < u->sets[i].count; j++) {
+			const struct upstream_server *sv =
+				&u->sets[i].servers[j];
+
+			log_notice(
+				"stats: upstream %s %s: sent %llu answers "
+				"%llu timeouts %llu rtt avg %llu ms "
+				"max %llu ms",
+				net_format_sockaddr(&sv->addr, addr,
+						    sizeof(addr)),
+				now < sv->dead_until ? "dead" : "alive",
+				(unsigned long long)sv->sent,
+				(unsigned long long)sv->answers,
+				(unsigned long long)sv->timeouts,
+				(unsigned long long)(sv->answers > 0
+							     ? sv->rtt_sum /
+								       sv->answers
+							     : 0),
+				(unsigned long long)sv->rtt_max);
+		}
+	}
+}
+
+void
+upstream_free(struct upstream *u)
+{
+	size_t i;
+
+	if (u == NULL)
+		return;
+	for (i = 0; i < UPSTREAM_BUCKETS; i++) {
+		while (u->buckets[i] != NULL)
+			upstream_finish(u->buckets[i], NULL, 0);
+	}
+	upstream_sets_free(u->sets, u->nsets);
+	sockpool_free(u->pool);
+	free(u);
+}

@@ -1,0 +1,117 @@
+#!/bin/bash
+# dnsfwd_workers.sh: dns.workers: 3 processes on SO_REUSEPORT sockets,
+# all answering (dig from many source ports), all reloading on SIGHUP, all
+# logging statistics on SIGUSR1, all gone after SIGTERM.  In a network
+# namespace of its own.  Needs root and dig (dnsutils).  Emits TAP.
+. "$(dirname "$0")/lib.sh"
+
+lg_require_root
+lg_require_cmd dig
+DNSFWD=$LABGATE_BUILDDIR/dnsfwd/dnsfwd
+UPSTREAM=$LABGATE_BUILDDIR/tests/integration/dns-test-upstream
+[ -x "$UPSTREAM" ] || bail_out "$UPSTREAM not built (make check builds it)"
+[ -x "$DNSFWD" ] || bail_out "$DNSFWD not built"
+
+# Results decided here: not_ok DESC [DIAG...]; check DESC CMD...
+not_ok() {
+	fail "$1"
+	shift
+	[ $# -gt 0 ] && diag "$@"
+	return 0
+}
+check() {
+	local d=$1
+	shift
+	if "$@"; then pass "$d"; else fail "$d"; fi
+}
+has() { grep -q -- "$2" <<<"$1"; }
+in_ns() { ip netns exec "$NS" "$@"; }
+
+NS=$(lg_ns dnsw) || bail_out "cannot create a network namespace"
+TMP=$LG_TMP
+ip netns exec "$NS" "$UPSTREAM" -a 127.0.0.2 -p 5300 -m answer \
+	>"$TMP/up.log" 2>&1 &
+lg_track $! dns-test-upstream
+
+cat >"$TMP/lab.yaml" <<CONF
+dns:
+  listen: [127.0.0.1:53]
+  upstreams: [127.0.0.2:5300]
+  workers: 3
+  records:
+    - gw.lab.test A 192.0.2.254
+CONF
+
+plan 6
+if ! lg_start_daemon -n "$NS" "$DNSFWD" -c "$TMP/lab.yaml"; then
+	fail "dnsfwd starts"
+	done_testing
+fi
+DPID=$LG_PID
+sleep 0.3
+
+kids=$(ps -o pid= --ppid "$DPID" | tr -d ' ')
+n=$(echo "$kids" | grep -c .)
+if [ "$n" = 2 ]; then
+	pass "workers: 3 runs two worker processes beside the first"
+else
+	not_ok "workers: 3 runs two worker processes beside the first" "children: $kids"
+fi
+
+# 40 queries, each from its own source port: all answered
+good=0
+for i in $(seq 1 40); do
+	[ "$(in_ns dig +short +time=2 +tries=1 @127.0.0.1 gw.lab.test A)" = 192.0.2.254 ] && good=$((good + 1))
+done
+if [ "$good" = 40 ]; then
+	pass "40 queries from 40 source ports all answered"
+else
+	not_ok "40 queries from 40 source ports all answered" "$good answered"
+fi
+
+# SIGUSR1: three processes log statistics, and more than one has served
+kill -USR1 "$DPID"
+sleep 0.5
+lines=$(grep "stats: queries" "$LG_LOG")
+busy=$(grep -c -v "stats: queries 0 " <<<"$lines")
+if [ "$(grep -c . <<<"$lines")" = 3 ] && [ "$busy" -ge 2 ]; then
+	pass "SIGUSR1 reaches every worker; the kernel spread the queries ($busy busy)"
+else
+	not_ok "SIGUSR1 reaches every worker; the kernel spread the queries" "$lines"
+fi
+
+# SIGHUP: every worker takes the new record
+sed -i 's/192.0.2.254/192.0.2.253/' "$TMP/lab.yaml"
+kill -HUP "$DPID"
+sleep 0.8
+good=0
+for i in $(seq 1 30); do
+	[ "$(in_ns dig +short +time=2 +tries=1 @127.0.0.1 gw.lab.test A)" = 192.0.2.253 ] && good=$((good + 1))
+done
+if [ "$good" = 30 ]; then
+	pass "after SIGHUP every worker answers the new record"
+else
+	not_ok "after SIGHUP every worker answers the new record" "$good of 30"
+fi
+
+# SIGTERM: the first process stops its workers, then exits 0
+kill -TERM "$DPID"
+for i in $(seq 1 80); do
+	grep -q EXIT_ "$LG_NOTIFY" 2>/dev/null && break
+	sleep 0.1
+done
+if grep -q "EXIT_STATUS=0" "$LG_NOTIFY"; then
+	pass "SIGTERM: exit status 0"
+else
+	not_ok "SIGTERM: exit status 0" "$(cat "$LG_NOTIFY")"
+fi
+left=""
+for k in $kids; do
+	kill -0 "$k" 2>/dev/null && left="$left $k"
+done
+if [ -z "$left" ] && ! grep -qiE "sanitizer|runtime error" "$LG_LOG"; then
+	pass "no worker left behind, no sanitizer reports"
+else
+	not_ok "no worker left behind, no sanitizer reports" "left:$left" "$(tail -5 "$LG_LOG")"
+fi
+done_testing

@@ -1,0 +1,306 @@
+/*
+ * upstream: real UDP sockets on loopback and a real event loop.  Answers
+ * count only with the right ID and question from the right port; a
+ * silent upstream is failed over in order, marked dead after repeated
+ * timeouts and then skipped; with every upstream dead a query fails at
+ * once; identical queries share one upstream query.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "clock.h"
+#include "upstream.h"
+
+struct fake {
+	int fd;
+	struct net_sockaddr addr;
+};
+
+struct outcome {
+	int calls;
+	size_t waiters;
+	bool answered;
+	uint8_t addr4; /* last octet of the A record received */
+};
+
+struct env {
+	struct event_base *base;
+	struct fake up[2];
+	struct net_sockaddr addrs[2];
+	struct config_dns cfg;
+	struct upstream *u;
+	struct outcome out;
+};
+
+static void
+done(void *arg, const struct cache_key *key, const struct upstream_waiter *w,
+     size_t n, const uint8_t *msg, size_t len)
+{
+	struct outcome *o = arg;
+
+	(void)key;
+	(void)w;
+	o->calls++;
+	o->waiters += n;
+	o->answered = msg != NULL;
+	if (msg != NULL && len >= 4)
+		o->addr4 = msg[len - 1];
+}
+
+static void
+fake_open(struct fake *f)
+{
+	f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	assert_true(f->fd >= 0);
+	memset(&f->addr, 0, sizeof(f->addr));
+	f->addr.sin.sin_family = AF_INET;
+	f->addr.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	f->addr.len = sizeof(f->addr.sin);
+	assert_int_equal(bind(f->fd, &f->addr.sa, f->addr.len), 0);
+	assert_int_equal(getsockname(f->fd, &f->addr.sa, &f->addr.len), 0);
+}
+
+static int
+setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	int i;
+
+	e->base = event_base_new();
+	for (i = 0; i < 2; i++) {
+		fake_open(&e->up[i]);
+		e->addrs[i] = e->up[i].addr;
+	}
+	e->cfg.upstreams = e->addrs;
+	e->cfg.upstreams_count = 2;
+	e->cfg.timeout = 300; /* ms: generous, the machine may be busy */
+	e->u = upstream_new(e->base, &e->cfg, done, &e->out);
+	assert_non_null(e->u);
+	*state = e;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct env *e = *state;
+
+	upstream_free(e->u);
+	close(e->up[0].fd);
+	close(e->up[1].fd);
+	event_base_free(e->base);
+	free(e);
+	return 0;
+}
+
+static struct cache_key
+key(const char *text)
+{
+	static uint8_t name[DNS_MAX_NAME];
+	struct cache_key k = {
+		.name = name, .qtype = DNS_TYPE_A, .qclass = DNS_CLASS_IN};
+	int n = dns_name_from_text(text, name, sizeof(name));
+
+	k.name_len = (uint8_t)n;
+	cache_key_hash(&k);
+	return k;
+}
+
+static int
+ask(struct env *e, const char *name)
+{
+	struct upstream_waiter w = {.fd = -1, .id = 7};
+	struct cache_key k = key(name);
+
+	w.name_len = k.name_len;
+	memcpy(w.name, k.name, k.name_len);
+	return upstream_query(e->u, &k, &w);
+}
+
+/* Reads one query at a fake upstream; returns its length (0: none). */
+static size_t
+fake_read(struct fake *f, uint8_t *q, struct net_sockaddr *from)
+{
+	ssize_t n;
+
+	from->len = sizeof(from->ss);
+	n = recvfrom(f->fd, q, 512, 0, &from->sa, &from->len);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* Answers q (len bytes, OPT dropped) with one A record 192.0.2.`last`. */
+static void
+fake_answer(int fd, const uint8_t *q, size_t len, const struct net_sockaddr *to,
+	    uint16_t id_xor, uint8_t last)
+{
+	static const uint8_t rr[] = {0xc0, 12, 0, 1, 0,   1, 0, 0,
+				     0,    60, 0, 4, 192, 0, 2};
+	uint8_t a[600];
+	size_t qend = len - DNS_OPT_LEN;
+
+	memcpy(a, q, qend);
+	a[0] ^= (uint8_t)(id_xor >> 8);
+	a[1] ^= (uint8_t)id_xor;
+	a[2] |= 0x80;
+	a[7] = 1;
+	a[11] = 0;
+	memcpy(a + qend, rr, sizeof(rr));
+	a[qend + sizeof(rr)] = last;
+	sendto(fd, a, qend + sizeof(rr) + 1, 0, &to->sa, to->len);
+}
+
+/* Runs the loop until the callback ran or ms passed. */
+static void
+run(struct env *e, int ms)
+{
+	uint64_t end = clock_mono_ms_now() + (uint64_t)ms;
+
+	while (e->out.calls == 0 && clock_mono_ms_now() < end) {
+		struct timeval tv = {0, 10000};
+
+		event_base_loopexit(e->base, &tv);
+		event_base_dispatch(e->base);
+	}
+}
+
+static void
+test_forged_ignored_real_taken(void **state)
+{
+	struct env *e = *state;
+	struct net_sockaddr from;
+	uint8_t q[512];
+	size_t n;
+
+	assert_int_equal(ask(e, "www.example.org"), 0);
+	n = fake_read(&e->up[0], q, &from);
+	assert_true(n > DNS_HDR_LEN);
+	/* Wrong ID, then right ID from the wrong port, then the real one. */
+	fake_answer(e->up[0].fd, q, n, &from, 0x1111, 66);
+	fake_answer(e->up[1].fd, q, n, &from, 0, 67);
+	fake_answer(e->up[0].fd, q, n, &from, 0, 5);
+	run(e, 500);
+	assert_int_equal(e->out.calls, 1);
+	assert_true(e->out.answered);
+	assert_int_equal(e->out.addr4, 5);
+}
+
+static void
+test_failover_in_order(void **state)
+{
+	struct env *e = *state;
+	struct net_sockaddr from;
+	uint8_t q[512];
+	size_t n;
+	int i;
+
+	/* Queries leave at once: loopback delivers them within sendto. */
+	assert_int_equal(ask(e, "a.example.org"), 0);
+	assert_true(fake_read(&e->up[0], q, &from) > 0);
+	assert_int_equal(fake_read(&e->up[1], q, &from), 0);
+	/* up[0] stays silent: after the timeout, up[1] is asked. */
+	n = 0;
+	for (i = 0; i < 300 && n == 0; i++) {
+		run(e, 10);
+		n = fake_read(&e->up[1], q, &from);
+	}
+	assert_true(n > 0);
+	fake_answer(e->up[1].fd, q, n, &from, 0, 9);
+	run(e, 500);
+	assert_true(e->out.answered);
+	assert_int_equal(e->out.addr4, 9);
+}
+
+static void
+test_dead_skipped_then_all_dead_fail_fast(void **state)
+{
+	struct env *e = *state;
+	struct net_sockaddr from;
+	uint8_t q[512];
+	uint64_t t0;
+	int i;
+
+	/* Neither answers: each query times out on both, three sends. */
+	for (i = 0; i < 2; i++) {
+		e->out.calls = 0;
+		assert_int_equal(ask(e, i == 0 ? "d1.example" : "d2.example"),
+				 0);
+		run(e, 5000);
+		assert_int_equal(e->out.calls, 1);
+		assert_false(e->out.answered);
+		while (fake_read(&e->up[0], q, &from) > 0 ||
+		       fake_read(&e->up[1], q, &from) > 0)
+			;
+	}
+	/* Both have three or more timeouts now: dead, so no waiting. */
+	t0 = clock_mono_ms_now();
+	assert_int_equal(ask(e, "d3.example"), -1);
+	assert_true(clock_mono_ms_now() - t0 < 50);
+}
+
+static void
+test_identical_queries_share(void **state)
+{
+	struct env *e = *state;
+	struct net_sockaddr from;
+	uint8_t q[512];
+	size_t n;
+
+	assert_int_equal(ask(e, "same.example"), 0);
+	assert_int_equal(ask(e, "SAME.example"), 0);
+	assert_int_equal(ask(e, "same.example"), 0);
+	n = fake_read(&e->up[0], q, &from);
+	assert_true(n > 0);
+	assert_int_equal(fake_read(&e->up[0], q + 256, &from), 0);
+	fake_answer(e->up[0].fd, q, n, &from, 0, 1);
+	run(e, 500);
+	assert_int_equal(e->out.calls, 1);
+	assert_int_equal(e->out.waiters, 3);
+}
+
+static void
+test_random_ids_and_ports(void **state)
+{
+	struct env *e = *state;
+	struct net_sockaddr from[2];
+	uint8_t q[2][512];
+
+	assert_int_equal(ask(e, "r1.example"), 0);
+	assert_int_equal(ask(e, "r2.example"), 0);
+	assert_true(fake_read(&e->up[0], q[0], &from[0]) > 0);
+	assert_true(fake_read(&e->up[0], q[1], &from[1]) > 0);
+	/* Two queries: two sockets (ports), and IDs drawn independently. */
+	assert_int_not_equal(net_sockaddr_port(&from[0]),
+			     net_sockaddr_port(&from[1]));
+	assert_true(memcmp(q[0], q[1], 2) != 0 ||
+		    net_sockaddr_port(&from[0]) != net_sockaddr_port(&from[1]));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_forged_ignored_real_taken,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failover_in_order, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_dead_skipped_then_all_dead_fail_fast, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_identical_queries_share,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_ids_and_ports,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
