@@ -7,13 +7,13 @@
 
 struct arena_chunk {
 	struct arena_chunk *next;
-	size_t size;			/* usable bytes in data */
+	size_t size; /* usable bytes in data */
 	size_t used;
 	alignas(max_align_t) unsigned char data[];
 };
 
 struct config_arena {
-	struct arena_chunk *chunks;	/* newest first */
+	struct arena_chunk *chunks; /* newest first */
 };
 
 struct config_arena *

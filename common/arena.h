@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#define ARENA_CHUNK_SIZE 4096	/* bytes per chunk, unless one object is larger */
-#define ARENA_MAX_ALLOC (64u * 1024 * 1024) /* one allocation, at most */
+#define ARENA_CHUNK_SIZE 4096 /* bytes per chunk, unless one object is larger */
+#define ARENA_MAX_ALLOC  (64u * 1024 * 1024) /* one allocation, at most */
 
 struct config_arena;
 

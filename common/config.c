@@ -93,7 +93,8 @@ config_load_buffer(const char *name, const char *data, size_t len,
 	}
 	cfg->arena = arena;
 	cfg->path = arena_strdup(arena, name);
-	if (config_walk(data, len, &config_schema_top, arena, &marks, errs) == -1)
+	if (config_walk(data, len, &config_schema_top, arena, &marks, errs) ==
+	    -1)
 		goto fail;
 	raw = config_cyaml_load(data, len, errs);
 	if (raw == NULL)
@@ -144,7 +145,8 @@ config_read_file(const char *path, size_t *len, struct config_errors *errs)
 			continue;
 		if (n <= 0) {
 			config_errors_add(errs, 0, 0, "read: %s",
-					  n == 0 ? "file shrank" : strerror(errno));
+					  n == 0 ? "file shrank"
+						 : strerror(errno));
 			goto fail;
 		}
 		got += (size_t)n;

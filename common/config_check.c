@@ -77,7 +77,7 @@ config_valid_dns_name(const char *name)
 const char *
 check_fmt4(uint32_t host_order, char *buf, size_t len)
 {
-	struct in_addr a = { .s_addr = htonl(host_order) };
+	struct in_addr a = {.s_addr = htonl(host_order)};
 
 	inet_ntop(AF_INET, &a, buf, (socklen_t)len);
 	return buf;
@@ -87,7 +87,7 @@ int
 check_addr4(struct check *c, const char *path, const char *text,
 	    const struct net_cidr *net, struct in_addr *out)
 {
-	struct net_addr a = { .family = AF_INET };
+	struct net_addr a = {.family = AF_INET};
 
 	if (net_parse_addr4(text, out) == -1) {
 		check_err(c, path, "'%s' is not an IPv4 address", text);
@@ -110,8 +110,10 @@ check_cidr4(struct check *c, const char *path, const char *text,
 	    struct net_cidr *out)
 {
 	if (net_parse_cidr(text, out) == -1 || out->addr.family != AF_INET) {
-		check_err(c, path, "'%s' is not an IPv4 network "
-			  "(address/prefix, host bits zero)", text);
+		check_err(c, path,
+			  "'%s' is not an IPv4 network "
+			  "(address/prefix, host bits zero)",
+			  text);
 		return -1;
 	}
 	return 0;
@@ -121,11 +123,11 @@ int
 config_check(struct config *cfg, const struct raw_config *raw,
 	     const struct config_marks *marks, struct config_errors *errs)
 {
-	struct check c = { .arena = cfg->arena, .marks = marks, .errs = errs };
+	struct check c = {.arena = cfg->arena, .marks = marks, .errs = errs};
 
 	cfg->log_level = LOG_LEVEL_INFO;
 	if (raw->log != NULL && raw->log->level != NULL)
-		cfg->log_level = (enum log_level)*raw->log->level;
+		cfg->log_level = (enum log_level) * raw->log->level;
 	if (raw->user != NULL)
 		cfg->user = arena_strdup(c.arena, raw->user);
 	if (raw->dhcp != NULL)
@@ -149,14 +151,18 @@ check_sockaddrs(struct check *c, const char *path, char *const *list,
 		return NULL;
 	for (i = 0; i < count; i++) {
 		check_path(entry, sizeof(entry), "%s[%u]", path, i);
-		if (net_parse_sockaddr(list[i], default_port, false, &out[i]) == -1) {
-			check_err(c, entry, "'%s' is not an address[:port] "
-				  "(IPv6 as \"[::1]:53\")", list[i]);
+		if (net_parse_sockaddr(list[i], default_port, false, &out[i]) ==
+		    -1) {
+			check_err(c, entry,
+				  "'%s' is not an address[:port] "
+				  "(IPv6 as \"[::1]:53\")",
+				  list[i]);
 			continue;
 		}
 		for (j = 0; j < i; j++) {
 			if (net_sockaddr_equal(&out[i], &out[j]))
-				check_err(c, entry, "'%s' is listed twice", list[i]);
+				check_err(c, entry, "'%s' is listed twice",
+					  list[i]);
 		}
 	}
 	return out;

@@ -51,9 +51,11 @@ struct net_sockaddr *check_sockaddrs(struct check *c, const char *path,
 				     char *const *list, uint32_t count,
 				     uint16_t default_port);
 
-struct config_dhcp *config_check_dhcp(struct check *c, const struct raw_dhcp *raw);
+struct config_dhcp *config_check_dhcp(struct check *c,
+				      const struct raw_dhcp *raw);
 struct config_dns *config_check_dns(struct check *c, const struct raw_dns *raw);
-struct config_http *config_check_http(struct check *c, const struct raw_http *raw);
+struct config_http *config_check_http(struct check *c,
+				      const struct raw_http *raw);
 
 /* A DNS name: labels of letters, digits, '-' and '_', 1-63 bytes each, 253 in all. */
 bool config_valid_dns_name(const char *name);

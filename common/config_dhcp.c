@@ -32,8 +32,8 @@ dhcp_broadcast(const struct net_cidr *net)
 }
 
 static void
-dhcp_check_pools(struct check *c, const char *path,
-		 struct config_subnet *s, const struct raw_subnet *raw)
+dhcp_check_pools(struct check *c, const char *path, struct config_subnet *s,
+		 const struct raw_subnet *raw)
 {
 	char entry[CONFIG_MAX_PATH], a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	uint32_t base = ntohl(s->network.addr.v4.s_addr);
@@ -48,7 +48,8 @@ dhcp_check_pools(struct check *c, const char *path,
 
 		check_path(entry, sizeof(entry), "%s.pools[%u]", path, i);
 		if (net_parse_range4(raw->pools[i], r) == -1) {
-			check_err(c, entry, "'%s' is not a range FIRST-LAST of "
+			check_err(c, entry,
+				  "'%s' is not a range FIRST-LAST of "
 				  "IPv4 addresses with FIRST <= LAST",
 				  raw->pools[i]);
 			continue;
@@ -62,8 +63,10 @@ dhcp_check_pools(struct check *c, const char *path,
 		}
 		if (s->network.prefix < 31 &&
 		    (r->first == base || r->last == bcast)) {
-			check_err(c, entry, "%s includes the network or "
-				  "broadcast address", raw->pools[i]);
+			check_err(c, entry,
+				  "%s includes the network or "
+				  "broadcast address",
+				  raw->pools[i]);
 			continue;
 		}
 		for (j = 0; j < i; j++) {
@@ -71,15 +74,17 @@ dhcp_check_pools(struct check *c, const char *path,
 			    s->pools[j].first <= r->last)
 				check_err(c, entry, "%s overlaps pool %s-%s",
 					  raw->pools[i],
-					  check_fmt4(s->pools[j].first, a, sizeof(a)),
-					  check_fmt4(s->pools[j].last, b, sizeof(b)));
+					  check_fmt4(s->pools[j].first, a,
+						     sizeof(a)),
+					  check_fmt4(s->pools[j].last, b,
+						     sizeof(b)));
 		}
 	}
 }
 
 static void
-dhcp_check_routes(struct check *c, const char *path,
-		  struct config_subnet *s, const struct raw_subnet *raw)
+dhcp_check_routes(struct check *c, const char *path, struct config_subnet *s,
+		  const struct raw_subnet *raw)
 {
 	char entry[CONFIG_MAX_PATH];
 	uint32_t i;
@@ -108,26 +113,32 @@ dhcp_check_reservation(struct check *c, const char *path,
 
 	check_path(entry, sizeof(entry), "%s.reservations[%u].mac", path, i);
 	if (net_parse_mac(raw->mac, r->mac) == -1)
-		check_err(c, entry, "'%s' is not a MAC address "
-			  "(six hex bytes, 00:00:5e:00:53:01)", raw->mac);
+		check_err(c, entry,
+			  "'%s' is not a MAC address "
+			  "(six hex bytes, 00:00:5e:00:53:01)",
+			  raw->mac);
 	for (j = 0; j < i; j++) {
 		if (memcmp(s->reservations[j].mac, r->mac, NET_MAC_LEN) == 0)
 			check_err(c, entry, "%s is reserved twice", raw->mac);
 	}
-	check_path(entry, sizeof(entry), "%s.reservations[%u].address", path, i);
-	if (check_addr4(c, entry, raw->address, &s->network, &r->address) == 0) {
+	check_path(entry, sizeof(entry), "%s.reservations[%u].address", path,
+		   i);
+	if (check_addr4(c, entry, raw->address, &s->network, &r->address) ==
+	    0) {
 		for (j = 0; j < i; j++) {
-			if (s->reservations[j].address.s_addr == r->address.s_addr)
+			if (s->reservations[j].address.s_addr ==
+			    r->address.s_addr)
 				check_err(c, entry, "%s is reserved twice",
 					  raw->address);
 		}
 	}
 	if (raw->hostname != NULL) {
 		check_path(entry, sizeof(entry), "%s.reservations[%u].hostname",
-			 path, i);
+			   path, i);
 		if (!config_valid_dns_name(raw->hostname) ||
 		    strchr(raw->hostname, '.') != NULL)
-			check_err(c, entry, "'%s' is not a host name (one "
+			check_err(c, entry,
+				  "'%s' is not a host name (one "
 				  "label of letters, digits and '-')",
 				  raw->hostname);
 		r->hostname = arena_strdup(c->arena, raw->hostname);
@@ -135,8 +146,8 @@ dhcp_check_reservation(struct check *c, const char *path,
 }
 
 static void
-dhcp_check_options(struct check *c, const char *path,
-		   struct config_subnet *s, const struct raw_subnet *raw)
+dhcp_check_options(struct check *c, const char *path, struct config_subnet *s,
+		   const struct raw_subnet *raw)
 {
 	char entry[CONFIG_MAX_PATH];
 	uint32_t i;
@@ -167,9 +178,9 @@ dhcp_check_options(struct check *c, const char *path,
 static bool
 dhcp_option_reserved(uint32_t code)
 {
-	static const uint8_t own[] = { 0, 1, 3, 6, 12, 15, 28, 42, 50, 51, 52,
-				       53, 54, 55, 56, 57, 58, 59, 61, 81, 82,
-				       121, 249, 255 };
+	static const uint8_t own[] = {0,  1,  3,  6,  12, 15,  28,  42,
+				      50, 51, 52, 53, 54, 55,  56,  57,
+				      58, 59, 61, 81, 82, 121, 249, 255};
 	size_t i;
 
 	for (i = 0; i < sizeof(own); i++) {
@@ -214,20 +225,24 @@ dhcp_hex(const char *s, uint8_t *out, size_t cap)
 
 static void
 dhcp_check_option(struct check *c, const char *path, uint32_t i,
-		  struct config_dhcp_option *o, const struct raw_dhcp_option *raw)
+		  struct config_dhcp_option *o,
+		  const struct raw_dhcp_option *raw)
 {
 	char entry[CONFIG_MAX_PATH];
 	int forms = (raw->text != NULL) + (raw->hex != NULL) +
-		    (raw->addresses_count > 0), n = 0;
+		    (raw->addresses_count > 0),
+	    n = 0;
 	uint32_t k;
 
 	check_path(entry, sizeof(entry), "%s.options[%u]", path, i);
 	if (dhcp_option_reserved(raw->code))
-		check_err(c, entry, "option %u is set by dhcpd itself or by "
+		check_err(c, entry,
+			  "option %u is set by dhcpd itself or by "
 			  "another key, or is not an option code (1-254)",
 			  raw->code);
 	if (forms != 1) {
-		check_err(c, entry, "give exactly one of text, hex or addresses");
+		check_err(c, entry,
+			  "give exactly one of text, hex or addresses");
 		return;
 	}
 	o->code = (uint8_t)raw->code;
@@ -247,7 +262,8 @@ dhcp_check_option(struct check *c, const char *path, uint32_t i,
 	}
 	check_path(entry, sizeof(entry), "%s.options[%u]", path, i);
 	if (n <= 0)
-		check_err(c, entry, "the value must be 1 to 255 bytes (hex: "
+		check_err(c, entry,
+			  "the value must be 1 to 255 bytes (hex: "
 			  "pairs of hex digits, optionally ':'-separated)");
 	else
 		o->len = (uint8_t)n;
@@ -260,8 +276,8 @@ dhcp_check_extras(struct check *c, const char *path, struct config_subnet *s,
 	char entry[CONFIG_MAX_PATH];
 	uint32_t i;
 
-	s->renew_time = raw->renew_time != NULL ? *raw->renew_time
-						: s->lease_time / 2;
+	s->renew_time =
+		raw->renew_time != NULL ? *raw->renew_time : s->lease_time / 2;
 	s->rebind_time = raw->rebind_time != NULL
 				 ? *raw->rebind_time
 				 : (uint32_t)((uint64_t)s->lease_time * 7 / 8);
@@ -270,9 +286,10 @@ dhcp_check_extras(struct check *c, const char *path, struct config_subnet *s,
 		check_path(entry, sizeof(entry), "%s.%s", path,
 			   raw->renew_time != NULL ? "renew_time"
 						   : "rebind_time");
-		check_err(c, entry, "need 0 < renew_time (%u) < rebind_time "
-			  "(%u) < lease_time (%u)", s->renew_time,
-			  s->rebind_time, s->lease_time);
+		check_err(c, entry,
+			  "need 0 < renew_time (%u) < rebind_time "
+			  "(%u) < lease_time (%u)",
+			  s->renew_time, s->rebind_time, s->lease_time);
 	}
 	s->ntp = check_calloc(c, raw->ntp_count, sizeof(*s->ntp));
 	if (s->ntp != NULL) {
@@ -306,7 +323,7 @@ dhcp_check_subnet(struct check *c, const char *path, struct config_subnet *s,
 	}
 	check_path(entry, sizeof(entry), "%s.network", path);
 	if (check_cidr4(c, entry, raw->network, &s->network) == -1)
-		return;	/* everything below is checked against it */
+		return; /* everything below is checked against it */
 	dhcp_check_pools(c, path, s, raw);
 	s->lease_time = CONFIG_DEFAULT_LEASE_TIME;
 	if (raw->lease_time != NULL) {
@@ -345,9 +362,9 @@ config_check_dhcp(struct check *c, const struct raw_dhcp *raw)
 
 	if (d == NULL)
 		return NULL;
-	d->lease_file = arena_strdup(c->arena, raw->lease_file != NULL
-						       ? raw->lease_file
-						       : CONFIG_DEFAULT_LEASE_FILE);
+	d->lease_file = arena_strdup(
+		c->arena, raw->lease_file != NULL ? raw->lease_file
+						  : CONFIG_DEFAULT_LEASE_FILE);
 	d->offer_hold = raw->offer_hold != NULL ? *raw->offer_hold
 						: CONFIG_DEFAULT_OFFER_HOLD;
 	if (d->offer_hold < 1 || d->offer_hold > CONFIG_MAX_OFFER_HOLD)
@@ -372,8 +389,9 @@ config_check_dhcp(struct check *c, const struct raw_dhcp *raw)
 			    dhcp_networks_overlap(&d->subnets[i].network,
 						  &d->subnets[j].network)) {
 				check_path(path, sizeof(path),
-					 "dhcp.subnets[%u].network", i);
-				check_err(c, path, "overlaps dhcp.subnets[%u]", j);
+					   "dhcp.subnets[%u].network", i);
+				check_err(c, path, "overlaps dhcp.subnets[%u]",
+					  j);
 			}
 		}
 	}

@@ -11,9 +11,9 @@ static const struct {
 	const char *name;
 	enum config_rr_type type;
 } dns_rr_types[] = {
-	{ "A", CONFIG_RR_A },	  { "AAAA", CONFIG_RR_AAAA },
-	{ "CNAME", CONFIG_RR_CNAME }, { "PTR", CONFIG_RR_PTR },
-	{ "TXT", CONFIG_RR_TXT },
+	{"A", CONFIG_RR_A},         {"AAAA", CONFIG_RR_AAAA},
+	{"CNAME", CONFIG_RR_CNAME}, {"PTR", CONFIG_RR_PTR},
+	{"TXT", CONFIG_RR_TXT},
 };
 
 /* Lowercase copy of a name without its trailing dot. */
@@ -57,7 +57,8 @@ dns_record_data(struct check *c, const char *path, struct config_record *r,
 	case CONFIG_RR_A:
 	case CONFIG_RR_AAAA:
 		if (net_parse_addr(data, &r->addr) == -1 ||
-		    r->addr.family != (r->type == CONFIG_RR_A ? AF_INET : AF_INET6)) {
+		    r->addr.family !=
+			    (r->type == CONFIG_RR_A ? AF_INET : AF_INET6)) {
 			check_err(c, path, "'%s' is not an %s address", data,
 				  r->type == CONFIG_RR_A ? "IPv4" : "IPv6");
 			return -1;
@@ -115,8 +116,10 @@ dns_check_record(struct check *c, const char *path, const char *text,
 			break;
 	}
 	if (i == sizeof(dns_rr_types) / sizeof(dns_rr_types[0])) {
-		check_err(c, path, "record type '%.*s' is not one of A, AAAA, "
-			  "CNAME, PTR, TXT", (int)type_len, type);
+		check_err(c, path,
+			  "record type '%.*s' is not one of A, AAAA, "
+			  "CNAME, PTR, TXT",
+			  (int)type_len, type);
 		return;
 	}
 	r->type = dns_rr_types[i].type;
@@ -124,7 +127,8 @@ dns_check_record(struct check *c, const char *path, const char *text,
 }
 
 static void
-dns_check_allow(struct check *c, struct config_dns *d, const struct raw_dns *raw)
+dns_check_allow(struct check *c, struct config_dns *d,
+		const struct raw_dns *raw)
 {
 	char entry[CONFIG_MAX_PATH];
 	uint32_t i;
@@ -146,7 +150,8 @@ dns_check_allow(struct check *c, struct config_dns *d, const struct raw_dns *raw
 	for (i = 0; i < raw->allow_count; i++) {
 		check_path(entry, sizeof(entry), "dns.allow[%u]", i);
 		if (net_parse_cidr(raw->allow[i], &d->allow[i]) == -1)
-			check_err(c, entry, "'%s' is not a network "
+			check_err(c, entry,
+				  "'%s' is not a network "
 				  "(address/prefix, host bits zero)",
 				  raw->allow[i]);
 	}
@@ -166,7 +171,8 @@ dns_check_loop(struct check *c, const struct config_dns *d)
 			if (!net_sockaddr_equal(&d->upstreams[i],
 						&d->listen[j]))
 				continue;
-			check_err(c, "dns.upstreams", "%s is one of dns.listen: "
+			check_err(c, "dns.upstreams",
+				  "%s is one of dns.listen: "
 				  "dnsfwd would forward to itself",
 				  net_format_sockaddr(&d->upstreams[i], buf,
 						      sizeof(buf)));
@@ -208,10 +214,9 @@ dns_check_limits(struct check *c, struct config_dns *d,
 				CONFIG_DEFAULT_STALE_TTL, 0, 7 * 86400);
 	d->tcp_timeout = dns_uint(c, "dns.tcp_timeout", raw->tcp_timeout,
 				  CONFIG_DEFAULT_TCP_TIMEOUT, 1, 3600);
-	d->tcp_connections = dns_uint(c, "dns.tcp_connections",
-				      raw->tcp_connections,
-				      CONFIG_DEFAULT_TCP_CONNECTIONS, 1,
-				      CONFIG_MAX_TCP_CONNECTIONS);
+	d->tcp_connections = dns_uint(
+		c, "dns.tcp_connections", raw->tcp_connections,
+		CONFIG_DEFAULT_TCP_CONNECTIONS, 1, CONFIG_MAX_TCP_CONNECTIONS);
 	d->workers = dns_uint(c, "dns.workers", raw->workers, 1, 1,
 			      CONFIG_MAX_DNS_WORKERS);
 }
@@ -288,9 +293,9 @@ config_check_dns(struct check *c, const struct raw_dns *raw)
 	d->listen = check_sockaddrs(c, "dns.listen", raw->listen,
 				    raw->listen_count, CONFIG_DEFAULT_DNS_PORT);
 	d->listen_count = raw->listen_count;
-	d->upstreams = check_sockaddrs(c, "dns.upstreams", raw->upstreams,
-				       raw->upstreams_count,
-				       CONFIG_DEFAULT_DNS_PORT);
+	d->upstreams =
+		check_sockaddrs(c, "dns.upstreams", raw->upstreams,
+				raw->upstreams_count, CONFIG_DEFAULT_DNS_PORT);
 	d->upstreams_count = raw->upstreams_count;
 	if (d->upstreams_count > CONFIG_MAX_DNS_UPSTREAMS)
 		check_err(c, "dns.upstreams", "more than %d upstreams",
@@ -308,12 +313,14 @@ config_check_dns(struct check *c, const struct raw_dns *raw)
 	dns_check_local_domains(c, d, raw);
 	if (raw->hosts_file != NULL) {
 		if (raw->hosts_file[0] != '/')
-			check_err(c, "dns.hosts_file", "'%s' is not an absolute "
-				  "path", raw->hosts_file);
+			check_err(c, "dns.hosts_file",
+				  "'%s' is not an absolute "
+				  "path",
+				  raw->hosts_file);
 		d->hosts_file = arena_strdup(c->arena, raw->hosts_file);
 	}
-	d->forward = check_calloc(c, raw->forward_count + 1,
-				  sizeof(*d->forward));
+	d->forward =
+		check_calloc(c, raw->forward_count + 1, sizeof(*d->forward));
 	if (d->forward == NULL)
 		return d;
 	d->forward_count = raw->forward_count;

@@ -14,7 +14,7 @@
 struct restart_keys {
 	char *buf;
 	size_t len;
-	struct config_arena *arena;	/* the new config's */
+	struct config_arena *arena; /* the new config's */
 	int failed;
 };
 
@@ -48,9 +48,8 @@ keep_string(struct restart_keys *k, const char *old)
 }
 
 static void
-keep_listen(struct restart_keys *k, const char *key,
-	    struct net_sockaddr *old, size_t old_count,
-	    struct net_sockaddr **next, size_t *next_count)
+keep_listen(struct restart_keys *k, const char *key, struct net_sockaddr *old,
+	    size_t old_count, struct net_sockaddr **next, size_t *next_count)
 {
 	size_t i;
 	bool same = old_count == *next_count;
@@ -115,7 +114,9 @@ config_keep_restart_keys(const struct config *old, struct config *next,
 			 enum config_section section, char *changed, size_t len)
 {
 	struct restart_keys k = {
-		.buf = changed, .len = len, .arena = next->arena,
+		.buf = changed,
+		.len = len,
+		.arena = next->arena,
 	};
 
 	changed[0] = '\0';

@@ -4,19 +4,17 @@
 
 /* Names as written in the file; libcyaml stores the value. */
 const cyaml_strval_t config_log_levels[] = {
-	{ "error", LOG_LEVEL_ERROR },
-	{ "warning", LOG_LEVEL_WARNING },
-	{ "notice", LOG_LEVEL_NOTICE },
-	{ "info", LOG_LEVEL_INFO },
-	{ "debug", LOG_LEVEL_DEBUG },
+	{"error", LOG_LEVEL_ERROR},   {"warning", LOG_LEVEL_WARNING},
+	{"notice", LOG_LEVEL_NOTICE}, {"info", LOG_LEVEL_INFO},
+	{"debug", LOG_LEVEL_DEBUG},
 };
 const unsigned config_log_levels_count =
 	sizeof(config_log_levels) / sizeof(config_log_levels[0]);
 
 #define OPT CYAML_FLAG_OPTIONAL
 /* Plain strings; a NULL (absent) pointer when the key is left out. */
-#define STR_FIELD(key, flags, type, member)                               \
-	CYAML_FIELD_STRING_PTR(key, (flags) | CYAML_FLAG_POINTER, type,   \
+#define STR_FIELD(key, flags, type, member)                             \
+	CYAML_FIELD_STRING_PTR(key, (flags) | CYAML_FLAG_POINTER, type, \
 			       member, 1, CONFIG_MAX_STRING)
 
 static const cyaml_schema_value_t string_entry = {
@@ -24,10 +22,9 @@ static const cyaml_schema_value_t string_entry = {
 };
 
 static const cyaml_schema_field_t log_fields[] = {
-	CYAML_FIELD_ENUM_PTR("level", OPT, struct raw_log, level,
-			     config_log_levels,
-			     sizeof(config_log_levels) /
-				     sizeof(config_log_levels[0])),
+	CYAML_FIELD_ENUM_PTR(
+		"level", OPT, struct raw_log, level, config_log_levels,
+		sizeof(config_log_levels) / sizeof(config_log_levels[0])),
 	CYAML_FIELD_END,
 };
 
@@ -127,10 +124,8 @@ static const cyaml_schema_field_t dns_fields[] = {
 	CYAML_FIELD_UINT_PTR("timeout", OPT, struct raw_dns, timeout),
 	CYAML_FIELD_UINT_PTR("min_ttl", OPT, struct raw_dns, min_ttl),
 	CYAML_FIELD_UINT_PTR("max_ttl", OPT, struct raw_dns, max_ttl),
-	CYAML_FIELD_UINT_PTR("negative_ttl", OPT, struct raw_dns,
-			     negative_ttl),
-	CYAML_FIELD_UINT_PTR("servfail_ttl", OPT, struct raw_dns,
-			     servfail_ttl),
+	CYAML_FIELD_UINT_PTR("negative_ttl", OPT, struct raw_dns, negative_ttl),
+	CYAML_FIELD_UINT_PTR("servfail_ttl", OPT, struct raw_dns, servfail_ttl),
 	CYAML_FIELD_UINT_PTR("stale_ttl", OPT, struct raw_dns, stale_ttl),
 	CYAML_FIELD_UINT_PTR("tcp_timeout", OPT, struct raw_dns, tcp_timeout),
 	CYAML_FIELD_UINT_PTR("tcp_connections", OPT, struct raw_dns,
@@ -146,8 +141,7 @@ static const cyaml_schema_field_t http_fields[] = {
 	STR_FIELD("index", OPT, struct raw_http, index),
 	CYAML_FIELD_BOOL_PTR("autoindex", OPT, struct raw_http, autoindex),
 	STR_FIELD("access_log", OPT, struct raw_http, access_log),
-	STR_FIELD("access_log_format", OPT, struct raw_http,
-		  access_log_format),
+	STR_FIELD("access_log_format", OPT, struct raw_http, access_log_format),
 	CYAML_FIELD_UINT_PTR("workers", OPT, struct raw_http, workers),
 	CYAML_FIELD_BOOL_PTR("dotfiles", OPT, struct raw_http, dotfiles),
 	CYAML_FIELD_UINT_PTR("header_timeout", OPT, struct raw_http,

@@ -14,14 +14,14 @@
 #include <stdint.h>
 
 /* Entries a list may hold; a longer one is an error, not a truncation. */
-#define CONFIG_MAX_LIST 4096
-#define CONFIG_MAX_SUBNETS 256
+#define CONFIG_MAX_LIST         4096
+#define CONFIG_MAX_SUBNETS      256
 #define CONFIG_MAX_RESERVATIONS 65536
-#define CONFIG_MAX_RECORDS 65536
-#define CONFIG_MAX_STRING 4096	/* bytes in one scalar */
+#define CONFIG_MAX_RECORDS      65536
+#define CONFIG_MAX_STRING       4096 /* bytes in one scalar */
 
 struct raw_log {
-	uint32_t *level;	/* enum log_level */
+	uint32_t *level; /* enum log_level */
 };
 
 struct raw_route {

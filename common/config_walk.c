@@ -26,7 +26,7 @@ struct walk {
 	yaml_document_t *doc;
 	struct config_marks *marks;
 	struct config_errors *errs;
-	unsigned char *seen;	/* per node: visited once (aliases) */
+	unsigned char *seen; /* per node: visited once (aliases) */
 	size_t node_count;
 };
 
@@ -65,7 +65,7 @@ marks_add(struct config_marks *m, const char *path, const yaml_mark_t *mark)
 
 		grown = arena_calloc(m->arena, cap, sizeof(*grown));
 		if (grown == NULL)
-			return;	/* positions are a courtesy; loading goes on */
+			return; /* positions are a courtesy; loading goes on */
 		if (m->count > 0)
 			memcpy(grown, m->list, m->count * sizeof(*grown));
 		m->list = grown;
@@ -107,9 +107,8 @@ config_marks_find(const struct config_marks *marks, const char *path,
 	}
 }
 
-static void
-walk_error(struct walk *w, const yaml_node_t *node, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void walk_error(struct walk *w, const yaml_node_t *node, const char *fmt,
+		       ...) __attribute__((format(printf, 3, 4)));
 
 static void
 walk_error(struct walk *w, const yaml_node_t *node, const char *fmt, ...)
@@ -192,9 +191,11 @@ walk_enum(struct walk *w, const yaml_node_t *node,
 		if (strcmp(s, schema->enumeration.strings[i].str) == 0)
 			return 0;
 	}
-	for (i = 0; i < schema->enumeration.count && used < sizeof(names); i++) {
+	for (i = 0; i < schema->enumeration.count && used < sizeof(names);
+	     i++) {
 		int n = snprintf(names + used, sizeof(names) - used, "%s%s",
-				 i ? ", " : "", schema->enumeration.strings[i].str);
+				 i ? ", " : "",
+				 schema->enumeration.strings[i].str);
 		if (n < 0)
 			break;
 		used += (size_t)n;
@@ -216,7 +217,8 @@ walk_scalar_value(struct walk *w, const yaml_node_t *node,
 		return -1;
 	}
 	if (walk_is_null(node)) {
-		walk_error(w, node, "%s: needs %s", path, walk_kind_name(schema));
+		walk_error(w, node, "%s: needs %s", path,
+			   walk_kind_name(schema));
 		return -1;
 	}
 	switch (schema->type) {
@@ -224,8 +226,10 @@ walk_scalar_value(struct walk *w, const yaml_node_t *node,
 	case CYAML_UINT:
 		walk_int_range(schema, &min, &max);
 		if (num_parse_n(s, len, min, max, &v, &errstr) == -1) {
-			walk_error(w, node, "%s: '%s' is %s (a plain decimal "
-				   "number between %lld and %lld)", path, s,
+			walk_error(w, node,
+				   "%s: '%s' is %s (a plain decimal "
+				   "number between %lld and %lld)",
+				   path, s,
 				   strcmp(errstr, "invalid") == 0 ? "not valid"
 								  : errstr,
 				   min, max);
@@ -243,8 +247,10 @@ walk_scalar_value(struct walk *w, const yaml_node_t *node,
 		return walk_enum(w, node, schema, path);
 	case CYAML_STRING:
 		if (len < schema->string.min || len > schema->string.max) {
-			walk_error(w, node, "%s: value must be %u to %u bytes "
-				   "long", path, schema->string.min,
+			walk_error(w, node,
+				   "%s: value must be %u to %u bytes "
+				   "long",
+				   path, schema->string.min,
 				   schema->string.max);
 			return -1;
 		}
@@ -287,15 +293,18 @@ walk_pair(struct walk *w, const yaml_node_t *map, const yaml_node_pair_t *pair,
 	if (key == NULL || value == NULL)
 		return -1;
 	if (key->type != YAML_SCALAR_NODE) {
-		walk_error(w, key, "%s: keys must be plain names", path[0] ? path : "top level");
+		walk_error(w, key, "%s: keys must be plain names",
+			   path[0] ? path : "top level");
 		return -1;
 	}
 	field = walk_find_field(schema->mapping.fields, walk_scalar(key));
 	if (field == NULL) {
 		if (path[0])
-			walk_error(w, key, "unknown key '%s' in %s", walk_scalar(key), path);
+			walk_error(w, key, "unknown key '%s' in %s",
+				   walk_scalar(key), path);
 		else
-			walk_error(w, key, "unknown key '%s'", walk_scalar(key));
+			walk_error(w, key, "unknown key '%s'",
+				   walk_scalar(key));
 		return -1;
 	}
 	for (p = map->data.mapping.pairs.start; p < pair; p++) {
@@ -362,14 +371,15 @@ walk_sequence(struct walk *w, const yaml_node_t *node,
 	}
 	for (item = node->data.sequence.items.start;
 	     item < node->data.sequence.items.top; item++) {
-		const yaml_node_t *entry = yaml_document_get_node(w->doc, *item);
+		const yaml_node_t *entry =
+			yaml_document_get_node(w->doc, *item);
 
 		if (entry == NULL)
 			return -1;
 		snprintf(child, sizeof(child), "%s[%zu]", path,
 			 (size_t)(item - node->data.sequence.items.start));
-		if (walk_value(w, entry, node, schema->sequence.entry,
-			       child) == -1)
+		if (walk_value(w, entry, node, schema->sequence.entry, child) ==
+		    -1)
 			rc = -1;
 		if (config_errors_full(w->errs))
 			break;
@@ -389,7 +399,8 @@ walk_value(struct walk *w, const yaml_node_t *node, const yaml_node_t *where,
 	 * expanded twice (and no "billion laughs" file can blow up). */
 	if (index < w->node_count) {
 		if (w->seen[index]) {
-			walk_error(w, where, "%s: aliases are not supported", path);
+			walk_error(w, where, "%s: aliases are not supported",
+				   path);
 			return -1;
 		}
 		w->seen[index] = 1;
@@ -467,7 +478,7 @@ config_walk(const char *data, size_t len, const cyaml_schema_value_t *top,
 {
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
-	struct walk w = { .errs = errs, .doc = &doc };
+	struct walk w = {.errs = errs, .doc = &doc};
 	int rc = -1;
 
 	*marks = w.marks = arena_alloc(arena, sizeof(*w.marks));
@@ -490,7 +501,8 @@ config_walk(const char *data, size_t len, const cyaml_schema_value_t *top,
 	/* A second document would be ignored by libcyaml: refuse it. */
 	if (rc == 0 && yaml_parser_load(&parser, &extra)) {
 		if (yaml_document_get_root_node(&extra) != NULL) {
-			config_errors_add(errs, (unsigned)extra.start_mark.line + 1,
+			config_errors_add(errs,
+					  (unsigned)extra.start_mark.line + 1,
 					  (unsigned)extra.start_mark.column + 1,
 					  "only one YAML document is allowed");
 			rc = -1;

@@ -17,8 +17,8 @@
 
 #include "config.h"
 
-#define CONFIG_MAX_PATH 256	/* bytes in a dotted path */
-#define CONFIG_MAX_NODES 200000	/* nodes in one document */
+#define CONFIG_MAX_PATH  256    /* bytes in a dotted path */
+#define CONFIG_MAX_NODES 200000 /* nodes in one document */
 
 struct config_marks;
 
@@ -39,7 +39,8 @@ bool config_marks_find(const struct config_marks *marks, const char *path,
 
 /* Adds one error (line 0: not tied to a place in the file). */
 void config_errors_add(struct config_errors *errs, unsigned line, unsigned col,
-		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+		       const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 bool config_errors_full(const struct config_errors *errs);
 
 #endif

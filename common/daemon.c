@@ -17,16 +17,16 @@
 #include "notify.h"
 
 #define DAEMON_DEFAULT_CONFIG SYSCONFDIR "/labgate/lab.yaml"
-#define DAEMON_BASE_OPTS "c:tvVh"
-#define DAEMON_MAX_OPTS 32	/* bytes of getopt string */
-#define DAEMON_ERRLEN 256
+#define DAEMON_BASE_OPTS      "c:tvVh"
+#define DAEMON_MAX_OPTS       32 /* bytes of getopt string */
+#define DAEMON_ERRLEN         256
 
 /* Everything daemon_main owns while the loop runs. */
 struct daemon_run {
 	struct daemon d;
-	struct config *cfg;	/* owned; d.cfg points here */
+	struct config *cfg; /* owned; d.cfg points here */
 	struct event *signals[4];
-	time_t started;		/* monotonic seconds */
+	time_t started; /* monotonic seconds */
 	unsigned long reloads;
 };
 
@@ -153,7 +153,8 @@ daemon_reload(struct daemon_run *run)
 	if (config_keep_restart_keys(run->cfg, next, d->hooks->section, changed,
 				     sizeof(changed)) == -1) {
 		log_err("reload failed: %s change needs a restart; old "
-			"configuration kept", changed);
+			"configuration kept",
+			changed);
 		config_free(next);
 		goto done;
 	}
@@ -199,7 +200,8 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 		}
 		d->stopping = true;
 		notify_send("STOPPING=1");
-		log_notice("stopping on %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		log_notice("stopping on %s",
+			   sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		if (d->hooks->stop != NULL)
 			d->hooks->stop(d);
 		else
@@ -221,7 +223,7 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 static int
 daemon_add_signals(struct daemon_run *run)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
 	size_t i;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -315,7 +317,7 @@ daemon_cleanup(struct daemon_run *run)
 int
 daemon_main(int argc, char **argv, const struct daemon_hooks *hooks, void *ctx)
 {
-	struct daemon_run run = { .d = { .hooks = hooks, .ctx = ctx } };
+	struct daemon_run run = {.d = {.hooks = hooks, .ctx = ctx}};
 	int status;
 
 	log_init(hooks->name);

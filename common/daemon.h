@@ -18,10 +18,10 @@ struct event_base;
 struct daemon;
 
 struct daemon_hooks {
-	const char *name;		/* "dhcpd": log ident, usage */
-	enum config_section section;	/* required in the file */
-	const char *extra_opts;		/* getopt letters beyond "c:tvVh" */
-	const char *extra_usage;	/* lines for -h, or NULL */
+	const char *name;            /* "dhcpd": log ident, usage */
+	enum config_section section; /* required in the file */
+	const char *extra_opts;      /* getopt letters beyond "c:tvVh" */
+	const char *extra_usage;     /* lines for -h, or NULL */
 	/*
 	 * One of extra_opts seen; returns 0, or -1 to print usage, exit 2.
 	 * It may set d->run_instead.
@@ -40,17 +40,17 @@ struct daemon_hooks {
 	 * is done; NULL means stop at once.
 	 */
 	void (*stop)(struct daemon *d);
-	void (*stats)(struct daemon *d);	/* SIGUSR1; may be NULL */
-	void (*cleanup)(struct daemon *d);	/* after the loop; may be NULL */
+	void (*stats)(struct daemon *d);   /* SIGUSR1; may be NULL */
+	void (*cleanup)(struct daemon *d); /* after the loop; may be NULL */
 };
 
 struct daemon {
 	const struct daemon_hooks *hooks;
 	struct event_base *base;
-	const struct config *cfg;	/* current; replaced on reload */
+	const struct config *cfg; /* current; replaced on reload */
 	const char *config_path;
-	int verbosity;			/* count of -v */
-	bool check_only;		/* -t */
+	int verbosity;   /* count of -v */
+	bool check_only; /* -t */
 	bool stopping;
 	/*
 	 * Set by an option hook to replace the run: called once the config is
@@ -58,7 +58,7 @@ struct daemon {
 	 * Returns the exit status.
 	 */
 	int (*run_instead)(struct daemon *d);
-	void *ctx;			/* the daemon's own state */
+	void *ctx; /* the daemon's own state */
 };
 
 /* Runs a daemon; returns the process exit status. */

@@ -15,8 +15,8 @@ struct dgram_batch {
 	struct dgram_slot *slots;
 	struct mmsghdr *msgs;
 	struct iovec *iovs;
-	uint8_t *data;		/* capacity * bufsize */
-	uint8_t *control;	/* capacity * DGRAM_CONTROL_LEN */
+	uint8_t *data;    /* capacity * bufsize */
+	uint8_t *control; /* capacity * DGRAM_CONTROL_LEN */
 };
 
 struct dgram_reader {
@@ -26,7 +26,7 @@ struct dgram_reader {
 	struct dgram_batch *out;
 	dgram_handler handler;
 	void *arg;
-	unsigned long dropped;	/* replies the kernel refused */
+	unsigned long dropped; /* replies the kernel refused */
 };
 
 struct dgram_batch *
@@ -55,7 +55,8 @@ dgram_batch_new(unsigned count, size_t bufsize)
 	}
 	for (i = 0; i < count; i++) {
 		b->slots[i].data = b->data + (size_t)i * bufsize;
-		b->slots[i].control = b->control + (size_t)i * DGRAM_CONTROL_LEN;
+		b->slots[i].control =
+			b->control + (size_t)i * DGRAM_CONTROL_LEN;
 	}
 	return b;
 }
@@ -113,7 +114,8 @@ dgram_prepare(struct dgram_batch *b, unsigned i, int sending)
 	h->msg_iovlen = 1;
 	if (!sending || s->control_len > 0) {
 		h->msg_control = s->control;
-		h->msg_controllen = sending ? s->control_len : DGRAM_CONTROL_LEN;
+		h->msg_controllen =
+			sending ? s->control_len : DGRAM_CONTROL_LEN;
 	}
 	b->msgs[i].msg_len = 0;
 }
@@ -205,7 +207,7 @@ dgram_reader_cb(evutil_socket_t fd, short what, void *arg)
 			r->dropped += dropped;
 		}
 		if ((unsigned)n < dgram_batch_capacity(r->in))
-			break;	/* drained */
+			break; /* drained */
 	}
 }
 

@@ -18,18 +18,18 @@
 
 struct event_base;
 
-#define DGRAM_MAX_BATCH 64	/* slots per batch, at most */
-#define DGRAM_CONTROL_LEN 128	/* ancillary bytes per slot */
+#define DGRAM_MAX_BATCH   64  /* slots per batch, at most */
+#define DGRAM_CONTROL_LEN 128 /* ancillary bytes per slot */
 /* recvmmsg calls per wake-up, so one busy socket cannot starve others */
 #define DGRAM_MAX_ROUNDS 16
 
 struct dgram_slot {
-	uint8_t *data;		/* bufsize bytes, owned by the batch */
-	size_t len;		/* bytes received, or bytes to send */
+	uint8_t *data;            /* bufsize bytes, owned by the batch */
+	size_t len;               /* bytes received, or bytes to send */
 	struct net_sockaddr peer; /* source on receive, destination on send */
-	uint8_t *control;	/* DGRAM_CONTROL_LEN bytes */
-	size_t control_len;	/* received ancillary length; 0 to send none */
-	int truncated;		/* the datagram did not fit (MSG_TRUNC) */
+	uint8_t *control;         /* DGRAM_CONTROL_LEN bytes */
+	size_t control_len; /* received ancillary length; 0 to send none */
+	int truncated;      /* the datagram did not fit (MSG_TRUNC) */
 };
 
 struct dgram_batch;

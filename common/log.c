@@ -12,17 +12,15 @@
 static struct {
 	const char *ident;
 	enum log_level level;
-	int journal;		/* stderr is the journal: "<N>" prefixes */
+	int journal; /* stderr is the journal: "<N>" prefixes */
 } log_state = {
 	.ident = "labgate",
 	.level = LOG_LEVEL_INFO,
 };
 
 static const char *const log_names[] = {
-	[LOG_LEVEL_ERROR] = "error",
-	[LOG_LEVEL_WARNING] = "warning",
-	[LOG_LEVEL_NOTICE] = "notice",
-	[LOG_LEVEL_INFO] = "info",
+	[LOG_LEVEL_ERROR] = "error",   [LOG_LEVEL_WARNING] = "warning",
+	[LOG_LEVEL_NOTICE] = "notice", [LOG_LEVEL_INFO] = "info",
 	[LOG_LEVEL_DEBUG] = "debug",
 };
 
@@ -108,8 +106,7 @@ log_prefix(char *buf, size_t size, enum log_level level)
 		localtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
 		n = snprintf(buf, size, "%s %s[%ld]: %s: ", stamp,
-			     log_state.ident, (long)getpid(),
-			     log_names[level]);
+			     log_state.ident, (long)getpid(), log_names[level]);
 	}
 	if (n < 0)
 		return 0;

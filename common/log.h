@@ -40,13 +40,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
-#define log_err(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
-#define log_warn(...) log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
+#define log_err(...)    log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warn(...)   log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_LEVEL_NOTICE, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
-#define log_debug(...)                                   \
-	do {                                             \
-		if (log_enabled(LOG_LEVEL_DEBUG))        \
+#define log_info(...)   log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...)                                         \
+	do {                                                   \
+		if (log_enabled(LOG_LEVEL_DEBUG))              \
 			log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__); \
 	} while (0)
 
@@ -58,18 +58,17 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
  */
 struct log_limit {
 	unsigned burst;
-	unsigned interval;	/* seconds */
+	unsigned interval; /* seconds */
 	time_t window_start;
 	unsigned in_window;
 	unsigned long suppressed;
 };
 
-#define LOG_LIMIT_BURST 10	/* messages per window */
-#define LOG_LIMIT_INTERVAL 10	/* seconds */
-#define LOG_LIMIT_INIT                                   \
-	{                                                \
-		.burst = LOG_LIMIT_BURST,                \
-		.interval = LOG_LIMIT_INTERVAL,          \
+#define LOG_LIMIT_BURST    10 /* messages per window */
+#define LOG_LIMIT_INTERVAL 10 /* seconds */
+#define LOG_LIMIT_INIT                                                    \
+	{                                                                 \
+		.burst = LOG_LIMIT_BURST, .interval = LOG_LIMIT_INTERVAL, \
 	}
 
 /*
@@ -82,7 +81,7 @@ bool log_limit_allow(struct log_limit *lim, time_t now,
 		     unsigned long *reported);
 
 /* log_msg through a limit, using the monotonic clock. */
-void log_limited(struct log_limit *lim, enum log_level level,
-		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void log_limited(struct log_limit *lim, enum log_level level, const char *fmt,
+		 ...) __attribute__((format(printf, 3, 4)));
 
 #endif

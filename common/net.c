@@ -101,18 +101,19 @@ net_parse_sockaddr(const char *s, uint16_t default_port, bool allow_zero,
 		else if (close[1] != '\0')
 			return -1;
 		if (strchr(host, ':') == NULL)
-			return -1;	/* brackets are for IPv6 only */
+			return -1; /* brackets are for IPv6 only */
 	} else if ((colon = strchr(s, ':')) != NULL &&
 		   strchr(colon + 1, ':') == NULL) {
 		memcpy(host, s, (size_t)(colon - s));
 		host[colon - s] = '\0';
 		port_text = colon + 1;
 	} else {
-		memcpy(host, s, len + 1);	/* no port, or bare IPv6 */
+		memcpy(host, s, len + 1); /* no port, or bare IPv6 */
 	}
 	if (net_parse_addr(host, &a) == -1)
 		return -1;
-	if (port_text != NULL && net_parse_port(port_text, allow_zero, &port) == -1)
+	if (port_text != NULL &&
+	    net_parse_port(port_text, allow_zero, &port) == -1)
 		return -1;
 	if (port == 0 && !allow_zero)
 		return -1;
@@ -123,9 +124,8 @@ net_parse_sockaddr(const char *s, uint16_t default_port, bool allow_zero,
 static bool
 net_host_bits_zero(const struct net_addr *a, unsigned prefix)
 {
-	const uint8_t *bytes = a->family == AF_INET
-				       ? (const uint8_t *)&a->v4
-				       : a->v6.s6_addr;
+	const uint8_t *bytes =
+		a->family == AF_INET ? (const uint8_t *)&a->v4 : a->v6.s6_addr;
 	unsigned total = a->family == AF_INET ? 4 : 16, i;
 
 	for (i = 0; i < total; i++) {
@@ -134,7 +134,8 @@ net_host_bits_zero(const struct net_addr *a, unsigned prefix)
 
 		if (bit + 8 <= prefix)
 			continue;
-		host_mask = bit >= prefix ? 0xff : (uint8_t)(0xff >> (prefix - bit));
+		host_mask = bit >= prefix ? 0xff
+					  : (uint8_t)(0xff >> (prefix - bit));
 		if (bytes[i] & host_mask)
 			return false;
 	}
@@ -185,7 +186,8 @@ net_parse_mac(const char *s, uint8_t mac[NET_MAC_LEN])
 	if (sep != ':' && sep != '-')
 		return -1;
 	for (i = 0; i < NET_MAC_LEN; i++) {
-		int hi = net_hex_digit(s[i * 3]), lo = net_hex_digit(s[i * 3 + 1]);
+		int hi = net_hex_digit(s[i * 3]),
+		    lo = net_hex_digit(s[i * 3 + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
@@ -207,7 +209,8 @@ net_parse_range4(const char *s, struct net_range4 *out)
 		return -1;
 	memcpy(first, s, (size_t)(dash - s));
 	first[dash - s] = '\0';
-	if (net_parse_addr4(first, &a) == -1 || net_parse_addr4(dash + 1, &b) == -1)
+	if (net_parse_addr4(first, &a) == -1 ||
+	    net_parse_addr4(dash + 1, &b) == -1)
 		return -1;
 	out->first = ntohl(a.s_addr);
 	out->last = ntohl(b.s_addr);
@@ -217,8 +220,9 @@ net_parse_range4(const char *s, struct net_range4 *out)
 const char *
 net_format_addr(const struct net_addr *a, char *buf, size_t len)
 {
-	if (inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->v4
-						      : (const void *)&a->v6,
+	if (inet_ntop(a->family,
+		      a->family == AF_INET ? (const void *)&a->v4
+					   : (const void *)&a->v6,
 		      buf, (socklen_t)len) == NULL)
 		snprintf(buf, len, "?");
 	return buf;
@@ -294,7 +298,8 @@ net_sockaddr_port(const struct net_sockaddr *sa)
 }
 
 bool
-net_cidr_contains_sockaddr(const struct net_cidr *net, const struct sockaddr *sa)
+net_cidr_contains_sockaddr(const struct net_cidr *net,
+			   const struct sockaddr *sa)
 {
 	struct net_addr a;
 
@@ -303,7 +308,8 @@ net_cidr_contains_sockaddr(const struct net_cidr *net, const struct sockaddr *sa
 	if (sa->sa_family == AF_INET)
 		a.v4 = ((const struct sockaddr_in *)(const void *)sa)->sin_addr;
 	else if (sa->sa_family == AF_INET6)
-		a.v6 = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		a.v6 = ((const struct sockaddr_in6 *)(const void *)sa)
+			       ->sin6_addr;
 	else
 		return false;
 	return net_cidr_contains(net, &a);
@@ -329,7 +335,8 @@ net_setopt(int fd, int level, int name, const char *what, char *err,
 	int on = 1;
 
 	if (setsockopt(fd, level, name, &on, sizeof(on)) == -1) {
-		snprintf(err, errlen, "%s: %s: %s", where, what, strerror(errno));
+		snprintf(err, errlen, "%s: %s: %s", where, what,
+			 strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -337,8 +344,8 @@ net_setopt(int fd, int level, int name, const char *what, char *err,
 
 static int
 net_listen_options(int fd, const struct net_sockaddr *sa, int type,
-		   unsigned flags, const char *ifname, char *err,
-		   size_t errlen, const char *where)
+		   unsigned flags, const char *ifname, char *err, size_t errlen,
+		   const char *where)
 {
 	int v6 = sa->sa.sa_family == AF_INET6;
 
@@ -353,8 +360,8 @@ net_listen_options(int fd, const struct net_sockaddr *sa, int type,
 	    net_setopt(fd, SOL_SOCKET, SO_BROADCAST, "SO_BROADCAST", err,
 		       errlen, where) == -1)
 		return -1;
-	if (v6 && net_setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY",
-			     err, errlen, where) == -1)
+	if (v6 && net_setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY", err,
+			     errlen, where) == -1)
 		return -1;
 	if ((flags & NET_LISTEN_PKTINFO) && type == SOCK_DGRAM &&
 	    net_setopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,

@@ -15,7 +15,7 @@
 
 /* An IPv4 or IPv6 address, no port. */
 struct net_addr {
-	sa_family_t family;	/* AF_INET or AF_INET6 */
+	sa_family_t family; /* AF_INET or AF_INET6 */
 	union {
 		struct in_addr v4;
 		struct in6_addr v6;
@@ -34,8 +34,8 @@ struct net_sockaddr {
 };
 
 struct net_cidr {
-	struct net_addr addr;	/* host bits are zero */
-	uint8_t prefix;		/* 0..32 or 0..128 */
+	struct net_addr addr; /* host bits are zero */
+	uint8_t prefix;       /* 0..32 or 0..128 */
 };
 
 /* An inclusive range of IPv4 addresses, host byte order. */
@@ -86,12 +86,12 @@ void net_sockaddr_addr(const struct net_sockaddr *sa, struct net_addr *out);
 uint16_t net_sockaddr_port(const struct net_sockaddr *sa);
 
 /* Options for net_listen; OR them together. */
-#define NET_LISTEN_REUSEPORT 0x01	/* SO_REUSEPORT, for `workers` */
-#define NET_LISTEN_BROADCAST 0x02	/* SO_BROADCAST (DHCP) */
-#define NET_LISTEN_PKTINFO 0x04		/* IP_PKTINFO / IPV6_RECVPKTINFO */
+#define NET_LISTEN_REUSEPORT 0x01 /* SO_REUSEPORT, for `workers` */
+#define NET_LISTEN_BROADCAST 0x02 /* SO_BROADCAST (DHCP) */
+#define NET_LISTEN_PKTINFO   0x04 /* IP_PKTINFO / IPV6_RECVPKTINFO */
 
 #define NET_LISTEN_BACKLOG 1024
-#define NET_ERRLEN 256
+#define NET_ERRLEN         256
 
 /*
  * Opens a non-blocking, close-on-exec socket of `type` (SOCK_STREAM or

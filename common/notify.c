@@ -34,7 +34,7 @@ notify_send_to(const char *socket_path, const char *state)
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, socket_path, path_len);
 	if (sun.sun_path[0] == '@')
-		sun.sun_path[0] = '\0';	/* abstract namespace */
+		sun.sun_path[0] = '\0'; /* abstract namespace */
 	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + path_len +
 			  (socket_path[0] == '/' ? 1 : 0));
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -581,7 +581,7 @@ lease_store_read(const char *path, lease_store_replay_fn fn, void *arg,
 	st.path = (char *)(uintptr_t)path;
 	st.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (st.fd == -1 && errno == ENOENT)
-		return 0;	/* never written: no leases yet */
+		return 0; /* never written: no leases yet */
 	if (st.fd == -1 || fstat(st.fd, &sb) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;

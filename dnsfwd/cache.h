@@ -24,8 +24,8 @@
  * entries together stay under max_entries * CACHE_BYTES_PER_ENTRY (LRU
  * eviction), so a few huge answers cannot grow the cache past its bound.
  */
-#define CACHE_MAX_ANSWER 8192	     /* bytes of one cached message */
-#define CACHE_BYTES_PER_ENTRY 1024   /* budget per entry, on average */
+#define CACHE_MAX_ANSWER      8192 /* bytes of one cached message */
+#define CACHE_BYTES_PER_ENTRY 1024 /* budget per entry, on average */
 
 struct cache_limits {
 	uint32_t min_ttl;      /* seconds; positive answers clamped up */

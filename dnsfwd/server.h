@@ -30,8 +30,8 @@ struct server;
  * Binds every dns.listen (UDP and TCP), with SO_REUSEPORT when reuseport
  * (dns.workers > 1).  NULL with the cause logged.
  */
-struct server *server_new(struct event_base *base,
-			  const struct config_dns *cfg, bool reuseport);
+struct server *server_new(struct event_base *base, const struct config_dns *cfg,
+			  bool reuseport);
 /* Applies a new config (not listen); the cache is kept. */
 int server_reload(struct server *s, const struct config_dns *cfg);
 /* Stops accepting; calls done(arg) once no query is in flight. */

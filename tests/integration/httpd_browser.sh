@@ -7,6 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/httpd_lib.sh"
 
+# A browser under the sanitizer pass would only test Chromium again, slowly.
+[ -z "${LABGATE_SANITIZER_PASS:-}" ] || skip_all "browser tests run in the normal build only"
 lg_require_cmd chromium python3 curl
 [ -x "$HTTPD_BIN" ] || bail_out "$HTTPD_BIN not built"
 

@@ -93,8 +93,9 @@ static void
 test_larger_than_chunk(void **state)
 {
 	static const size_t sizes[] = {
-		ARENA_CHUNK_SIZE - 1, ARENA_CHUNK_SIZE, ARENA_CHUNK_SIZE + 1,
-		3 * ARENA_CHUNK_SIZE + 7, 1024 * 1024,
+		ARENA_CHUNK_SIZE - 1, ARENA_CHUNK_SIZE,
+		ARENA_CHUNK_SIZE + 1, 3 * ARENA_CHUNK_SIZE + 7,
+		1024 * 1024,
 	};
 	struct config_arena *a = *state;
 	size_t i;
@@ -151,7 +152,7 @@ test_max_alloc_limit(void **state)
 	assert_null(arena_alloc(a, (size_t)ARENA_MAX_ALLOC + 1));
 	assert_null(arena_alloc(a, SIZE_MAX));
 	assert_null(arena_alloc(a, SIZE_MAX - alignof(max_align_t) + 2));
-	assert_non_null(arena_alloc(a, 8));	/* usable after a refusal */
+	assert_non_null(arena_alloc(a, 8)); /* usable after a refusal */
 }
 
 static void
@@ -223,7 +224,7 @@ static void
 test_memdup(void **state)
 {
 	struct config_arena *a = *state;
-	static const unsigned char bytes[] = { 0, 1, 0, 0xff, 0, 7 };
+	static const unsigned char bytes[] = {0, 1, 0, 0xff, 0, 7};
 	unsigned char *p = arena_memdup(a, bytes, sizeof(bytes));
 
 	assert_non_null(p);

@@ -22,11 +22,10 @@ load(const char *text, struct config_errors *errs)
 	return config_load_buffer("t.yaml", text, strlen(text), errs);
 }
 
-static const char minimal_dhcp[] =
-	"dhcp:\n"
-	"  subnets:\n"
-	"    - network: 192.0.2.0/24\n"
-	"      pools: [192.0.2.100-192.0.2.200]\n";
+static const char minimal_dhcp[] = "dhcp:\n"
+				   "  subnets:\n"
+				   "    - network: 192.0.2.0/24\n"
+				   "      pools: [192.0.2.100-192.0.2.200]\n";
 
 static void
 test_minimal_dhcp_defaults(void **state)
@@ -140,85 +139,98 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	/* unknown, duplicate and missing keys */
-	{ "dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
-	  "      pools: [192.0.2.1-192.0.2.2]\n      lease_tme: 5\n",
-	  5, 7, "unknown key 'lease_tme' in dhcp.subnets[0]" },
-	{ "colour: blue\n", 1, 1, "unknown key 'colour'" },
-	{ "user: a\nuser: b\n", 2, 1, "duplicate key 'user'" },
-	{ "dhcp:\n  subnets:\n    - pools: [192.0.2.1-192.0.2.2]\n", 3, 7,
-	  "missing key 'network' in dhcp.subnets[0]" },
-	{ "http:\n  root: /x\n", 2, 3, "missing key 'listen' in http" },
+	{"dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
+	 "      pools: [192.0.2.1-192.0.2.2]\n      lease_tme: 5\n",
+	 5, 7, "unknown key 'lease_tme' in dhcp.subnets[0]"},
+	{"colour: blue\n", 1, 1, "unknown key 'colour'"},
+	{"user: a\nuser: b\n", 2, 1, "duplicate key 'user'"},
+	{"dhcp:\n  subnets:\n    - pools: [192.0.2.1-192.0.2.2]\n", 3, 7,
+	 "missing key 'network' in dhcp.subnets[0]"},
+	{"http:\n  root: /x\n", 2, 3, "missing key 'listen' in http"},
 	/* strict scalars: what libcyaml alone would accept */
-	{ "dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
-	  "      pools: [192.0.2.1-192.0.2.2]\n      lease_time: 3600s\n",
-	  5, 19, "'3600s' is not valid" },
-	{ "dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
-	  "  cache_size: 1e3\n", 4, 15, "'1e3' is not valid" },
-	{ "dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
-	  "  cache_size: 010\n", 4, 15, "'010' is not valid" },
-	{ "dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
-	  "  cache_size: -1\n", 4, 15, "'-1' is too small" },
-	{ "dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
-	  "  cache_size: 99999999999\n", 4, 15, "too large" },
-	{ "http:\n  listen: [127.0.0.1]\n  root: /x\n  autoindex: yes\n", 4,
-	  14, "'yes' is not true or false" },
-	{ "log:\n  level: loud\n", 2, 10, "'loud' is not one of" },
-	{ "user:\n", 1, 6, "user: needs a value" },
+	{"dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
+	 "      pools: [192.0.2.1-192.0.2.2]\n      lease_time: 3600s\n",
+	 5, 19, "'3600s' is not valid"},
+	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
+	 "  cache_size: 1e3\n",
+	 4, 15, "'1e3' is not valid"},
+	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
+	 "  cache_size: 010\n",
+	 4, 15, "'010' is not valid"},
+	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
+	 "  cache_size: -1\n",
+	 4, 15, "'-1' is too small"},
+	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
+	 "  cache_size: 99999999999\n",
+	 4, 15, "too large"},
+	{"http:\n  listen: [127.0.0.1]\n  root: /x\n  autoindex: yes\n", 4, 14,
+	 "'yes' is not true or false"},
+	{"log:\n  level: loud\n", 2, 10, "'loud' is not one of"},
+	{"user:\n", 1, 6, "user: needs a value"},
 	/* wrong kinds */
-	{ "dhcp: 5\n", 1, 7, "dhcp must be a mapping" },
-	{ "dhcp:\n  subnets: {a: 1}\n", 2, 12, "must be a list" },
-	{ "http:\n  listen: 127.0.0.1\n  root: /x\n", 2, 11, "must be a list" },
-	{ "- a\n", 1, 1, "the file must be a mapping" },
-	{ "dns:\n  listen: []\n  upstreams: [127.0.0.2]\n", 2, 11,
-	  "needs 1 to" },
+	{"dhcp: 5\n", 1, 7, "dhcp must be a mapping"},
+	{"dhcp:\n  subnets: {a: 1}\n", 2, 12, "must be a list"},
+	{"http:\n  listen: 127.0.0.1\n  root: /x\n", 2, 11, "must be a list"},
+	{"- a\n", 1, 1, "the file must be a mapping"},
+	{"dns:\n  listen: []\n  upstreams: [127.0.0.2]\n", 2, 11, "needs 1 to"},
 	/* syntax, aliases, documents */
-	{ "dhcp: [\n", 2, 1, "YAML syntax error" },
-	{ "user: \"abc\n", 2, 1, "YAML syntax error" },
-	{ "log: &l {level: info}\nuser: *l\n", 2, 1, "aliases are not supported" },
-	{ "user: a\n---\nuser: b\n", 2, 1, "only one YAML document" },
-	{ "user: \"a\\0b\"\n", 1, 7, "NUL byte" },
+	{"dhcp: [\n", 2, 1, "YAML syntax error"},
+	{"user: \"abc\n", 2, 1, "YAML syntax error"},
+	{"log: &l {level: info}\nuser: *l\n", 2, 1,
+	 "aliases are not supported"},
+	{"user: a\n---\nuser: b\n", 2, 1, "only one YAML document"},
+	{"user: \"a\\0b\"\n", 1, 7, "NUL byte"},
 	/* semantic checks, at the value's own position */
-	{ "dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
-	  "      pools: [192.0.2.1-192.0.2.9, 192.0.3.1-192.0.3.5]\n", 4, 36,
-	  "192.0.3.1-192.0.3.5 is outside network 192.0.2.0/24" },
-	{ "dhcp:\n  subnets:\n    - network: 192.0.2.1/24\n"
-	  "      pools: [192.0.2.1-192.0.2.2]\n", 3, 16, "not an IPv4 network" },
-	{ "dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
-	  "      pools: [192.0.2.9-192.0.2.1]\n", 4, 15, "FIRST <= LAST" },
-	{ "dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
-	  "      pools: [192.0.2.0-192.0.2.9]\n", 4, 15, "network or broadcast" },
-	{ "dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
-	  "      pools: [192.0.2.1-192.0.2.9, 192.0.2.5-192.0.2.20]\n", 4, 36,
-	  "overlaps pool" },
-	{ "dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
-	  "      pools: [192.0.2.1-192.0.2.9]\n      router: 192.0.2.300\n", 5,
-	  15, "'192.0.2.300' is not an IPv4 address" },
-	{ "dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
-	  "      pools: [192.0.2.1-192.0.2.9]\n      lease_time: 5\n", 5, 19,
-	  "lease_time: 5 is outside" },
-	{ "dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
-	  "      pools: [192.0.2.1-192.0.2.9]\n      interface: a/b\n", 5, 18,
-	  "not an interface name" },
-	{ "dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
-	  "      pools: [192.0.2.1-192.0.2.9]\n"
-	  "      reservations:\n        - {mac: 00:00:5e:00:53:1, address: "
-	  "192.0.2.5}\n", 6, 17, "not a MAC address" },
-	{ "dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
-	  "      pools: [192.0.2.1-192.0.2.9]\n"
-	  "    - network: 192.0.2.128/25\n      pools: [192.0.2.130-192.0.2.140]\n",
-	  5, 16, "overlaps dhcp.subnets[0]" },
-	{ "dns:\n  listen: [127.0.0.1:53, 127.0.0.1]\n  upstreams: [127.0.0.2]\n",
-	  2, 26, "listed twice" },
-	{ "dns:\n  listen: [127.0.0.1]\n  upstreams: [\"::1:53:x\"]\n", 3, 15,
-	  "not an address[:port]" },
-	{ "dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
-	  "  allow: [10.0.0.1/8]\n", 4, 11, "dns.allow[0]" },
-	{ "dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
-	  "  records: [\"bad..name A 192.0.2.1\"]\n", 4, 13, "not a domain name" },
-	{ "dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
-	  "  records: [\"x.test AAAA 192.0.2.1\"]\n", 4, 13, "not an IPv6" },
-	{ "http:\n  listen: [127.0.0.1]\n  root: /x\n  index: ../etc/passwd\n",
-	  4, 10, "file name, not a path" },
+	{"dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
+	 "      pools: [192.0.2.1-192.0.2.9, 192.0.3.1-192.0.3.5]\n",
+	 4, 36, "192.0.3.1-192.0.3.5 is outside network 192.0.2.0/24"},
+	{"dhcp:\n  subnets:\n    - network: 192.0.2.1/24\n"
+	 "      pools: [192.0.2.1-192.0.2.2]\n",
+	 3, 16, "not an IPv4 network"},
+	{"dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
+	 "      pools: [192.0.2.9-192.0.2.1]\n",
+	 4, 15, "FIRST <= LAST"},
+	{"dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
+	 "      pools: [192.0.2.0-192.0.2.9]\n",
+	 4, 15, "network or broadcast"},
+	{"dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
+	 "      pools: [192.0.2.1-192.0.2.9, 192.0.2.5-192.0.2.20]\n",
+	 4, 36, "overlaps pool"},
+	{"dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
+	 "      pools: [192.0.2.1-192.0.2.9]\n      router: 192.0.2.300\n",
+	 5, 15, "'192.0.2.300' is not an IPv4 address"},
+	{"dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
+	 "      pools: [192.0.2.1-192.0.2.9]\n      lease_time: 5\n",
+	 5, 19, "lease_time: 5 is outside"},
+	{"dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
+	 "      pools: [192.0.2.1-192.0.2.9]\n      interface: a/b\n",
+	 5, 18, "not an interface name"},
+	{"dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
+	 "      pools: [192.0.2.1-192.0.2.9]\n"
+	 "      reservations:\n        - {mac: 00:00:5e:00:53:1, address: "
+	 "192.0.2.5}\n",
+	 6, 17, "not a MAC address"},
+	{"dhcp:\n  subnets:\n    - network: 192.0.2.0/24\n"
+	 "      pools: [192.0.2.1-192.0.2.9]\n"
+	 "    - network: 192.0.2.128/25\n      pools: "
+	 "[192.0.2.130-192.0.2.140]\n",
+	 5, 16, "overlaps dhcp.subnets[0]"},
+	{"dns:\n  listen: [127.0.0.1:53, 127.0.0.1]\n  upstreams: "
+	 "[127.0.0.2]\n",
+	 2, 26, "listed twice"},
+	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [\"::1:53:x\"]\n", 3, 15,
+	 "not an address[:port]"},
+	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
+	 "  allow: [10.0.0.1/8]\n",
+	 4, 11, "dns.allow[0]"},
+	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
+	 "  records: [\"bad..name A 192.0.2.1\"]\n",
+	 4, 13, "not a domain name"},
+	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
+	 "  records: [\"x.test AAAA 192.0.2.1\"]\n",
+	 4, 13, "not an IPv6"},
+	{"http:\n  listen: [127.0.0.1]\n  root: /x\n  index: ../etc/passwd\n",
+	 4, 10, "file name, not a path"},
 };
 
 static void
@@ -236,11 +248,12 @@ test_bad_files(void **state)
 		    errs.list[0].line != c->line ||
 		    errs.list[0].column != c->column ||
 		    strstr(errs.list[0].message, c->needle) == NULL)
-			print_error("case %zu: want %u:%u '%s', got %u:%u '%s'\n",
-				    i, c->line, c->column, c->needle,
-				    errs.count ? errs.list[0].line : 0,
-				    errs.count ? errs.list[0].column : 0,
-				    errs.count ? errs.list[0].message : "(none)");
+			print_error(
+				"case %zu: want %u:%u '%s', got %u:%u '%s'\n",
+				i, c->line, c->column, c->needle,
+				errs.count ? errs.list[0].line : 0,
+				errs.count ? errs.list[0].column : 0,
+				errs.count ? errs.list[0].message : "(none)");
 		assert_null(cfg);
 		assert_true(errs.count > 0);
 		assert_non_null(strstr(errs.list[0].message, c->needle));
@@ -315,12 +328,14 @@ test_restart_keys_kept(void **state)
 	char changed[128];
 
 	(void)state;
-	assert_int_equal(config_keep_restart_keys(old, next, CONFIG_SECTION_HTTP,
-						  changed, sizeof(changed)), 0);
+	assert_int_equal(config_keep_restart_keys(old, next,
+						  CONFIG_SECTION_HTTP, changed,
+						  sizeof(changed)),
+			 0);
 	assert_string_equal(changed, "user, http.listen");
 	assert_string_equal(next->user, "a");
 	assert_int_equal(net_sockaddr_port(&next->http->listen[0]), 80);
-	assert_string_equal(next->http->root, "/y");	/* not restart-only */
+	assert_string_equal(next->http->root, "/y"); /* not restart-only */
 	config_free(old);
 	/* the kept values live in next's own memory */
 	assert_string_equal(next->user, "a");
@@ -332,30 +347,38 @@ test_restart_keys_dhcp(void **state)
 {
 	static const char a[] =
 		"dhcp:\n  lease_file: /a\n  subnets:\n    - interface: e0\n"
-		"      network: 192.0.2.0/24\n      pools: [192.0.2.1-192.0.2.9]\n";
+		"      network: 192.0.2.0/24\n      pools: "
+		"[192.0.2.1-192.0.2.9]\n";
 	static const char b[] =
 		"dhcp:\n  lease_file: /b\n  subnets:\n    - interface: e0\n"
-		"      network: 192.0.2.0/24\n      pools: [192.0.2.1-192.0.2.20]\n";
-	static const char c[] =
-		"dhcp:\n  subnets:\n    - interface: e1\n"
-		"      network: 192.0.2.0/24\n      pools: [192.0.2.1-192.0.2.9]\n";
+		"      network: 192.0.2.0/24\n      pools: "
+		"[192.0.2.1-192.0.2.20]\n";
+	static const char c[] = "dhcp:\n  subnets:\n    - interface: e1\n"
+				"      network: 192.0.2.0/24\n      pools: "
+				"[192.0.2.1-192.0.2.9]\n";
 	struct config *old = load_or_fail(a), *next = load_or_fail(b);
 	char changed[128];
 
 	(void)state;
-	assert_int_equal(config_keep_restart_keys(old, next, CONFIG_SECTION_DHCP,
-						  changed, sizeof(changed)), 0);
+	assert_int_equal(config_keep_restart_keys(old, next,
+						  CONFIG_SECTION_DHCP, changed,
+						  sizeof(changed)),
+			 0);
 	assert_string_equal(changed, "dhcp.lease_file");
 	assert_string_equal(next->dhcp->lease_file, "/a");
 	config_free(next);
 	next = load_or_fail(c);
-	assert_int_equal(config_keep_restart_keys(old, next, CONFIG_SECTION_DHCP,
-						  changed, sizeof(changed)), -1);
+	assert_int_equal(config_keep_restart_keys(old, next,
+						  CONFIG_SECTION_DHCP, changed,
+						  sizeof(changed)),
+			 -1);
 	assert_non_null(strstr(changed, "interface"));
 	config_free(next);
 	next = load_or_fail(a);
-	assert_int_equal(config_keep_restart_keys(old, next, CONFIG_SECTION_DHCP,
-						  changed, sizeof(changed)), 0);
+	assert_int_equal(config_keep_restart_keys(old, next,
+						  CONFIG_SECTION_DHCP, changed,
+						  sizeof(changed)),
+			 0);
 	assert_string_equal(changed, "");
 	config_free(next);
 	config_free(old);

@@ -90,7 +90,7 @@ send_to(int fd, const struct net_sockaddr *to, const void *buf, size_t len)
 static void
 wait_readable(int fd)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
 	assert_int_equal(poll(&pfd, 1, 2000), 1);
 }
@@ -158,11 +158,11 @@ test_batch_new_bounds(void **state)
 		size_t bufsize;
 		bool ok;
 	} cases[] = {
-		{ 0, 512, false },	   { DGRAM_MAX_BATCH + 1, 512, false },
-		{ 1000000, 512, false },   { 1, 0, false },
-		{ 1, 65537, false },	   { 1, SIZE_MAX, false },
-		{ 1, 1, true },		   { DGRAM_MAX_BATCH, 512, true },
-		{ 1, 65536, true },
+		{0, 512, false},       {DGRAM_MAX_BATCH + 1, 512, false},
+		{1000000, 512, false}, {1, 0, false},
+		{1, 65537, false},     {1, SIZE_MAX, false},
+		{1, 1, true},          {DGRAM_MAX_BATCH, 512, true},
+		{1, 65536, true},
 	};
 	size_t i;
 
@@ -363,7 +363,7 @@ expect_text(int fd, const char *text, const struct net_sockaddr *from)
 static void
 test_flush_sends_all_in_order(void **state)
 {
-	static const char *const texts[] = { "one", "two", "three", "four" };
+	static const char *const texts[] = {"one", "two", "three", "four"};
 	struct pair *p = *state;
 	struct dgram_batch *b = dgram_batch_new(4, 64);
 	unsigned dropped = 99, i;
@@ -378,7 +378,7 @@ test_flush_sends_all_in_order(void **state)
 	for (i = 0; i < 4; i++)
 		expect_text(p->b, texts[i], &p->a_addr);
 	assert_int_equal(recv(p->b, &probe, 1, MSG_DONTWAIT), -1);
-	assert_non_null(dgram_queue(b));	/* usable again */
+	assert_non_null(dgram_queue(b)); /* usable again */
 	dgram_batch_free(b);
 }
 
@@ -428,8 +428,7 @@ struct echo_ctx {
 
 /* Echoes every datagram back to its sender. */
 static void
-echo_handler(struct dgram_batch *in, struct dgram_batch *out, int fd,
-	     void *arg)
+echo_handler(struct dgram_batch *in, struct dgram_batch *out, int fd, void *arg)
 {
 	struct echo_ctx *ctx = arg;
 	unsigned i, n = dgram_batch_used(in);
@@ -455,7 +454,7 @@ echo_handler(struct dgram_batch *in, struct dgram_batch *out, int fd,
 static void
 loop_once(struct event_base *base)
 {
-	struct timeval tv = { .tv_sec = 2, .tv_usec = 0 };
+	struct timeval tv = {.tv_sec = 2, .tv_usec = 0};
 
 	assert_int_equal(event_base_loopexit(base, &tv), 0);
 	assert_true(event_base_loop(base, EVLOOP_ONCE) >= 0);
@@ -483,7 +482,7 @@ test_reader_echo(void **state)
 {
 	struct pair *p = *state;
 	struct event_base *base = event_base_new();
-	struct echo_ctx ctx = { 0 };
+	struct echo_ctx ctx = {0};
 	struct dgram_reader *r;
 
 	assert_non_null(base);
@@ -505,7 +504,7 @@ test_reader_several_batches(void **state)
 {
 	struct pair *p = *state;
 	struct event_base *base = event_base_new();
-	struct echo_ctx ctx = { 0 };
+	struct echo_ctx ctx = {0};
 	struct dgram_reader *r;
 
 	assert_non_null(base);
@@ -528,7 +527,7 @@ test_reader_round_cap(void **state)
 {
 	struct pair *p = *state;
 	struct event_base *base = event_base_new();
-	struct echo_ctx ctx = { 0 };
+	struct echo_ctx ctx = {0};
 	struct dgram_reader *r;
 	unsigned total = DGRAM_MAX_ROUNDS + 4;
 
@@ -549,7 +548,7 @@ static void
 test_reader_new_bad_sizes(void **state)
 {
 	struct event_base *base = event_base_new();
-	struct echo_ctx ctx = { 0 };
+	struct echo_ctx ctx = {0};
 
 	(void)state;
 	assert_non_null(base);

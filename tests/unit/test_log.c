@@ -19,7 +19,7 @@
 
 #include "log.h"
 
-#define N(t) (sizeof(t) / sizeof((t)[0]))
+#define N(t)  (sizeof(t) / sizeof((t)[0]))
 #define IDENT "labtest"
 
 /* --- the rate limiter ------------------------------------------------ */
@@ -39,7 +39,7 @@ allow(struct log_limit *lim, time_t now, unsigned long want_reported)
 static void
 test_limit_burst_then_suppressed(void **state)
 {
-	struct log_limit lim = { .burst = 3, .interval = 10 };
+	struct log_limit lim = {.burst = 3, .interval = 10};
 
 	(void)state;
 	assert_true(allow(&lim, 100, 0));
@@ -47,21 +47,21 @@ test_limit_burst_then_suppressed(void **state)
 	assert_true(allow(&lim, 101, 0));
 	assert_false(allow(&lim, 101, 0));
 	assert_false(allow(&lim, 105, 0));
-	assert_false(allow(&lim, 109, 0));	/* last second of the window */
+	assert_false(allow(&lim, 109, 0)); /* last second of the window */
 	assert_int_equal(lim.suppressed, 3);
 }
 
 static void
 test_limit_reports_suppressed_once(void **state)
 {
-	struct log_limit lim = { .burst = 2, .interval = 10 };
+	struct log_limit lim = {.burst = 2, .interval = 10};
 	int i;
 
 	(void)state;
 	for (i = 0; i < 7; i++)
 		allow(&lim, 100, 0);
-	assert_true(allow(&lim, 110, 5));	/* the next window opens */
-	assert_true(allow(&lim, 110, 0));	/* reported only once */
+	assert_true(allow(&lim, 110, 5)); /* the next window opens */
+	assert_true(allow(&lim, 110, 0)); /* reported only once */
 	assert_false(allow(&lim, 111, 0));
 	assert_true(allow(&lim, 125, 1));
 }
@@ -69,7 +69,7 @@ test_limit_reports_suppressed_once(void **state)
 static void
 test_limit_quiet_window_reports_zero(void **state)
 {
-	struct log_limit lim = { .burst = 2, .interval = 10 };
+	struct log_limit lim = {.burst = 2, .interval = 10};
 
 	(void)state;
 	assert_true(allow(&lim, 100, 0));
@@ -81,7 +81,7 @@ test_limit_quiet_window_reports_zero(void **state)
 static void
 test_limit_windows_reset_burst(void **state)
 {
-	struct log_limit lim = { .burst = 2, .interval = 5 };
+	struct log_limit lim = {.burst = 2, .interval = 5};
 	time_t t;
 
 	(void)state;
@@ -97,7 +97,7 @@ test_limit_windows_reset_burst(void **state)
 static void
 test_limit_burst_zero_never_allows(void **state)
 {
-	struct log_limit lim = { .burst = 0, .interval = 10 };
+	struct log_limit lim = {.burst = 0, .interval = 10};
 
 	(void)state;
 	assert_false(allow(&lim, 100, 0));
@@ -110,7 +110,7 @@ test_limit_burst_zero_never_allows(void **state)
 static void
 test_limit_time_backwards(void **state)
 {
-	struct log_limit lim = { .burst = 1, .interval = 10 };
+	struct log_limit lim = {.burst = 1, .interval = 10};
 
 	(void)state;
 	assert_true(allow(&lim, 1000, 0));
@@ -145,11 +145,9 @@ test_level_names_round_trip(void **state)
 		enum log_level level;
 		const char *name;
 	} cases[] = {
-		{ LOG_LEVEL_ERROR, "error" },
-		{ LOG_LEVEL_WARNING, "warning" },
-		{ LOG_LEVEL_NOTICE, "notice" },
-		{ LOG_LEVEL_INFO, "info" },
-		{ LOG_LEVEL_DEBUG, "debug" },
+		{LOG_LEVEL_ERROR, "error"},   {LOG_LEVEL_WARNING, "warning"},
+		{LOG_LEVEL_NOTICE, "notice"}, {LOG_LEVEL_INFO, "info"},
+		{LOG_LEVEL_DEBUG, "debug"},
 	};
 	size_t i;
 
@@ -168,10 +166,10 @@ static void
 test_level_unknown(void **state)
 {
 	static const char *const names[] = {
-		"", "warn", "ERROR", "Info", "info ", " info", "critical",
-		"debug2", "7", "err",
+		"",      "warn",     "ERROR",  "Info", "info ",
+		" info", "critical", "debug2", "7",    "err",
 	};
-	static const int levels[] = { -1, 0, 1, 2, 8, 100 };
+	static const int levels[] = {-1, 0, 1, 2, 8, 100};
 	size_t i;
 
 	(void)state;
@@ -206,8 +204,8 @@ test_set_level_clamps(void **state)
 /* --- output ---------------------------------------------------------- */
 
 struct capture {
-	int fd;		/* the temp file */
-	int saved;	/* the real stderr */
+	int fd;    /* the temp file */
+	int saved; /* the real stderr */
 	char text[8192];
 	size_t len;
 };
@@ -288,7 +286,7 @@ test_msg_each_level_named(void **state)
 {
 	static const enum log_level levels[] = {
 		LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_NOTICE,
-		LOG_LEVEL_INFO, LOG_LEVEL_DEBUG,
+		LOG_LEVEL_INFO,  LOG_LEVEL_DEBUG,
 	};
 	size_t i;
 
@@ -487,7 +485,7 @@ test_journal_other_inode_ignored(void **state)
 static void
 test_journal_malformed_ignored(void **state)
 {
-	static const char *const values[] = { "", "garbage", "12", ":", "1:" };
+	static const char *const values[] = {"", "garbage", "12", ":", "1:"};
 	size_t i;
 
 	for (i = 0; i < N(values); i++) {
@@ -536,12 +534,12 @@ test_limited_reports_suppressed(void **state)
 	capture_start(&c);
 	for (i = 0; i < 25; i++)
 		log_limited(&lim, LOG_LEVEL_WARNING, "bad packet %d", i);
-	lim.window_start -= LOG_LIMIT_INTERVAL;	/* as if 10 s went by */
+	lim.window_start -= LOG_LIMIT_INTERVAL; /* as if 10 s went by */
 	log_limited(&lim, LOG_LEVEL_WARNING, "later");
 	capture_end(&c);
 	assert_int_equal(count_lines(c.text), LOG_LIMIT_BURST + 2);
-	assert_non_null(strstr(c.text,
-			       ": warning: 15 similar messages suppressed\n"));
+	assert_non_null(
+		strstr(c.text, ": warning: 15 similar messages suppressed\n"));
 	assert_string_equal(c.text + c.len - strlen(": warning: later\n"),
 			    ": warning: later\n");
 }

@@ -24,7 +24,7 @@
 /* A bound AF_UNIX datagram socket in a fresh temp dir. */
 struct listener {
 	char dir[64];
-	char path[128];		/* what notify_send_to is given */
+	char path[128]; /* what notify_send_to is given */
 	int fd;
 };
 
@@ -66,7 +66,7 @@ listener_abstract_setup(void **state)
 	len = strlen(l->path);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path + 1, l->path + 1, len - 1);	/* sun_path[0] = 0 */
+	memcpy(sun.sun_path + 1, l->path + 1, len - 1); /* sun_path[0] = 0 */
 	l->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	len += offsetof(struct sockaddr_un, sun_path);
 	if (l->fd == -1 ||
@@ -97,7 +97,7 @@ listener_teardown(void **state)
 static void
 expect_datagram(const struct listener *l, const char *want)
 {
-	struct pollfd pfd = { .fd = l->fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = l->fd, .events = POLLIN};
 	char buf[512];
 	ssize_t n;
 
@@ -197,9 +197,9 @@ test_send_to_missing_socket(void **state)
 {
 	(void)state;
 	errno = 0;
-	assert_int_equal(notify_send_to("/nonexistent-labgate/notify.sock",
-					"READY=1"),
-			 -1);
+	assert_int_equal(
+		notify_send_to("/nonexistent-labgate/notify.sock", "READY=1"),
+		-1);
 	assert_int_equal(errno, ENOENT);
 }
 
@@ -252,9 +252,9 @@ static void
 test_notify_send_env_missing_socket(void **state)
 {
 	(void)state;
-	assert_int_equal(setenv("NOTIFY_SOCKET",
-				"/nonexistent-labgate/notify.sock", 1),
-			 0);
+	assert_int_equal(
+		setenv("NOTIFY_SOCKET", "/nonexistent-labgate/notify.sock", 1),
+		0);
 	errno = 0;
 	assert_int_equal(notify_send("READY=1"), -1);
 	assert_int_equal(errno, ENOENT);
@@ -270,10 +270,10 @@ test_notify_send_env_relative_einval(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
-#define PATH_TEST(f)                                              \
+#define PATH_TEST(f)                                            \
 	cmocka_unit_test_setup_teardown(f, listener_path_setup, \
 					listener_teardown)
-#define ABSTRACT_TEST(f)                                              \
+#define ABSTRACT_TEST(f)                                            \
 	cmocka_unit_test_setup_teardown(f, listener_abstract_setup, \
 					listener_teardown)
 #define PLAIN_TEST(f) cmocka_unit_test_teardown(f, listener_teardown)

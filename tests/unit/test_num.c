@@ -23,7 +23,7 @@
 struct num_case {
 	const char *text;
 	long long min, max;
-	const char *err;	/* NULL: must parse to `want` */
+	const char *err; /* NULL: must parse to `want` */
 	long long want;
 };
 
@@ -43,8 +43,8 @@ check_case(const struct num_case *c)
 	}
 	if (rc != -1 || errstr == NULL || strcmp(errstr, c->err) != 0)
 		fail_msg("\"%s\" in [%lld, %lld]: rc %d errstr %s, want %s",
-			 c->text, c->min, c->max, rc,
-			 errstr ? errstr : "NULL", c->err);
+			 c->text, c->min, c->max, rc, errstr ? errstr : "NULL",
+			 c->err);
 }
 
 static void
@@ -62,13 +62,13 @@ static void
 test_plain_values(void **state)
 {
 	static const struct num_case cases[] = {
-		{ "0", 0, 10, NULL, 0 },
-		{ "-0", -10, 10, NULL, 0 },
-		{ "42", 0, 100, NULL, 42 },
-		{ "-42", -100, 100, NULL, -42 },
-		{ "10", 0, 100, NULL, 10 },
-		{ "100", 0, 100, NULL, 100 },
-		{ "65535", 0, 65535, NULL, 65535 },
+		{"0", 0, 10, NULL, 0},
+		{"-0", -10, 10, NULL, 0},
+		{"42", 0, 100, NULL, 42},
+		{"-42", -100, 100, NULL, -42},
+		{"10", 0, 100, NULL, 10},
+		{"100", 0, 100, NULL, 100},
+		{"65535", 0, 65535, NULL, 65535},
 	};
 
 	(void)state;
@@ -79,19 +79,19 @@ static void
 test_range_bounds_inclusive(void **state)
 {
 	static const struct num_case cases[] = {
-		{ "7", 7, 9, NULL, 7 },
-		{ "9", 7, 9, NULL, 9 },
-		{ "6", 7, 9, "too small", 0 },
-		{ "10", 7, 9, "too large", 0 },
-		{ "-5", -5, 5, NULL, -5 },
-		{ "-6", -5, 5, "too small", 0 },
-		{ "5", -5, 5, NULL, 5 },
-		{ "6", -5, 5, "too large", 0 },
-		{ "0", 1, 65535, "too small", 0 },
-		{ "-1", 0, 65535, "too small", 0 },
-		{ "65536", 0, 65535, "too large", 0 },
-		{ "-0", 1, 10, "too small", 0 },
-		{ "3", 3, 3, NULL, 3 },
+		{"7", 7, 9, NULL, 7},
+		{"9", 7, 9, NULL, 9},
+		{"6", 7, 9, "too small", 0},
+		{"10", 7, 9, "too large", 0},
+		{"-5", -5, 5, NULL, -5},
+		{"-6", -5, 5, "too small", 0},
+		{"5", -5, 5, NULL, 5},
+		{"6", -5, 5, "too large", 0},
+		{"0", 1, 65535, "too small", 0},
+		{"-1", 0, 65535, "too small", 0},
+		{"65536", 0, 65535, "too large", 0},
+		{"-0", 1, 10, "too small", 0},
+		{"3", 3, 3, NULL, 3},
 	};
 
 	(void)state;
@@ -102,12 +102,12 @@ static void
 test_llong_limits(void **state)
 {
 	static const struct num_case cases[] = {
-		{ "9223372036854775807", LO, HI, NULL, LLONG_MAX },
-		{ "-9223372036854775808", LO, HI, NULL, LLONG_MIN },
-		{ "9223372036854775806", LO, HI, NULL, LLONG_MAX - 1 },
-		{ "-9223372036854775807", LO, HI, NULL, LLONG_MIN + 1 },
-		{ "9223372036854775807", 0, LLONG_MAX - 1, "too large", 0 },
-		{ "-9223372036854775808", LLONG_MIN + 1, 0, "too small", 0 },
+		{"9223372036854775807", LO, HI, NULL, LLONG_MAX},
+		{"-9223372036854775808", LO, HI, NULL, LLONG_MIN},
+		{"9223372036854775806", LO, HI, NULL, LLONG_MAX - 1},
+		{"-9223372036854775807", LO, HI, NULL, LLONG_MIN + 1},
+		{"9223372036854775807", 0, LLONG_MAX - 1, "too large", 0},
+		{"-9223372036854775808", LLONG_MIN + 1, 0, "too small", 0},
 	};
 
 	(void)state;
@@ -119,16 +119,16 @@ test_overflow_reported(void **state)
 {
 	static const struct num_case cases[] = {
 		/* one past each limit */
-		{ "9223372036854775808", LO, HI, "too large", 0 },
-		{ "-9223372036854775809", LO, HI, "too small", 0 },
+		{"9223372036854775808", LO, HI, "too large", 0},
+		{"-9223372036854775809", LO, HI, "too small", 0},
 		/* one digit more */
-		{ "92233720368547758070", LO, HI, "too large", 0 },
-		{ "-92233720368547758080", LO, HI, "too small", 0 },
+		{"92233720368547758070", LO, HI, "too large", 0},
+		{"-92233720368547758080", LO, HI, "too small", 0},
 		/* 2^64 and 2^64-1 must not wrap to small values */
-		{ "18446744073709551616", LO, HI, "too large", 0 },
-		{ "18446744073709551615", LO, HI, "too large", 0 },
-		{ "-18446744073709551616", LO, HI, "too small", 0 },
-		{ "99999999999999999999999999999999", 0, 10, "too large", 0 },
+		{"18446744073709551616", LO, HI, "too large", 0},
+		{"18446744073709551615", LO, HI, "too large", 0},
+		{"-18446744073709551616", LO, HI, "too small", 0},
+		{"99999999999999999999999999999999", 0, 10, "too large", 0},
 	};
 
 	(void)state;
@@ -139,26 +139,26 @@ static void
 test_malformed_invalid(void **state)
 {
 	static const struct num_case cases[] = {
-		{ "", 0, 100, "invalid", 0 },
-		{ "-", 0, 100, "invalid", 0 },
-		{ "--1", -100, 100, "invalid", 0 },
-		{ "+1", 0, 100, "invalid", 0 },
-		{ " 1", 0, 100, "invalid", 0 },
-		{ "1 ", 0, 100, "invalid", 0 },
-		{ "\t1", 0, 100, "invalid", 0 },
-		{ "1\n", 0, 100, "invalid", 0 },
-		{ "0x10", 0, 100, "invalid", 0 },
-		{ "010", 0, 100, "invalid", 0 },
-		{ "00", 0, 100, "invalid", 0 },
-		{ "-01", -100, 100, "invalid", 0 },
-		{ "-00", -100, 100, "invalid", 0 },
-		{ "1e3", 0, 10000, "invalid", 0 },
-		{ "3600s", 0, 10000, "invalid", 0 },
-		{ "1.5", 0, 100, "invalid", 0 },
-		{ "1-", -100, 100, "invalid", 0 },
-		{ "1,000", 0, 10000, "invalid", 0 },
-		{ "abc", 0, 100, "invalid", 0 },
-		{ "\xd9\xa1", 0, 100, "invalid", 0 },	/* Arabic-Indic one */
+		{"", 0, 100, "invalid", 0},
+		{"-", 0, 100, "invalid", 0},
+		{"--1", -100, 100, "invalid", 0},
+		{"+1", 0, 100, "invalid", 0},
+		{" 1", 0, 100, "invalid", 0},
+		{"1 ", 0, 100, "invalid", 0},
+		{"\t1", 0, 100, "invalid", 0},
+		{"1\n", 0, 100, "invalid", 0},
+		{"0x10", 0, 100, "invalid", 0},
+		{"010", 0, 100, "invalid", 0},
+		{"00", 0, 100, "invalid", 0},
+		{"-01", -100, 100, "invalid", 0},
+		{"-00", -100, 100, "invalid", 0},
+		{"1e3", 0, 10000, "invalid", 0},
+		{"3600s", 0, 10000, "invalid", 0},
+		{"1.5", 0, 100, "invalid", 0},
+		{"1-", -100, 100, "invalid", 0},
+		{"1,000", 0, 10000, "invalid", 0},
+		{"abc", 0, 100, "invalid", 0},
+		{"\xd9\xa1", 0, 100, "invalid", 0}, /* Arabic-Indic one */
 	};
 
 	(void)state;
@@ -173,9 +173,9 @@ static void
 test_overflowing_garbage_invalid(void **state)
 {
 	static const struct num_case cases[] = {
-		{ "99999999999999999999x", 0, 100, "invalid", 0 },
-		{ "-99999999999999999999x", -100, 100, "invalid", 0 },
-		{ "184467440737095516160 ", 0, 100, "invalid", 0 },
+		{"99999999999999999999x", 0, 100, "invalid", 0},
+		{"-99999999999999999999x", -100, 100, "invalid", 0},
+		{"184467440737095516160 ", 0, 100, "invalid", 0},
 	};
 
 	(void)state;
@@ -204,17 +204,21 @@ static void
 test_parse_n_unterminated(void **state)
 {
 	static const struct num_n_case cases[] = {
-		{ "123x", 3, NULL, 123 },
-		{ "12345", 2, NULL, 12 },
-		{ "0123", 1, NULL, 0 },
-		{ "-5", 2, NULL, -5 },
-		{ "-5", 1, "invalid", 0 },
-		{ "7", 0, "invalid", 0 },
-		{ "1\0" "2", 2, "invalid", 0 },
-		{ "1\0" "2", 3, "invalid", 0 },
-		{ "9223372036854775807", 19, NULL, LLONG_MAX },
-		{ "92233720368547758079", 19, NULL, LLONG_MAX },
-		{ "92233720368547758079", 20, "too large", 0 },
+		{"123x", 3, NULL, 123},
+		{"12345", 2, NULL, 12},
+		{"0123", 1, NULL, 0},
+		{"-5", 2, NULL, -5},
+		{"-5", 1, "invalid", 0},
+		{"7", 0, "invalid", 0},
+		{"1\0"
+		 "2",
+		 2, "invalid", 0},
+		{"1\0"
+		 "2",
+		 3, "invalid", 0},
+		{"9223372036854775807", 19, NULL, LLONG_MAX},
+		{"92233720368547758079", 19, NULL, LLONG_MAX},
+		{"92233720368547758079", 20, "too large", 0},
 	};
 	size_t i;
 
