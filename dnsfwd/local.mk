@@ -56,3 +56,5 @@ tests_fuzz_fuzz_dns_msg_SOURCES = tests/fuzz/fuzz_dns_msg.c \
 tests_fuzz_fuzz_dns_msg_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dnsfwd
 tests_fuzz_fuzz_dns_msg_LDADD = $(LABGATE_LIBS)
 tests_fuzz_fuzz_dns_msg_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+
+EXTRA_DIST += tests/integration/dnsfwd_lib.sh

@@ -4,28 +4,7 @@
 # logging statistics on SIGUSR1, all gone after SIGTERM.  In a network
 # namespace of its own.  Needs root and dig (dnsutils).  Emits TAP.
 . "$(dirname "$0")/lib.sh"
-
-lg_require_root
-lg_require_cmd dig
-DNSFWD=$LABGATE_BUILDDIR/dnsfwd/dnsfwd
-UPSTREAM=$LABGATE_BUILDDIR/tests/integration/dns-test-upstream
-[ -x "$UPSTREAM" ] || bail_out "$UPSTREAM not built (make check builds it)"
-[ -x "$DNSFWD" ] || bail_out "$DNSFWD not built"
-
-# Results decided here: not_ok DESC [DIAG...]; check DESC CMD...
-not_ok() {
-	fail "$1"
-	shift
-	[ $# -gt 0 ] && diag "$@"
-	return 0
-}
-check() {
-	local d=$1
-	shift
-	if "$@"; then pass "$d"; else fail "$d"; fi
-}
-has() { grep -q -- "$2" <<<"$1"; }
-in_ns() { ip netns exec "$NS" "$@"; }
+. "$(dirname "$0")/dnsfwd_lib.sh"
 
 NS=$(lg_ns dnsw) || bail_out "cannot create a network namespace"
 TMP=$LG_TMP
