@@ -66,6 +66,15 @@ for d in dhcpd dnsfwd httpd; do
 done
 ok "c-veth0 has an address in lab-client" \
 	sh -c "ip -n lab-client -4 addr show dev c-veth0 | grep -q 'inet 192\.0\.2\.'"
+# The client uses the gateway as the seed's client would: through dhcpd's
+# default route, dnsfwd at 192.0.2.254 and httpd on port 80.
+ok "lab-client has a default route via 192.0.2.254" \
+	sh -c "ip -n lab-client route show default | grep -q 'via 192\.0\.2\.254'"
+is "$(ip netns exec lab-client timeout 10 dig +short +time=3 +tries=2 \
+	@192.0.2.254 example.org A 2>&1)" "93.184.216.34" \
+	"lab-client resolves example.org through dnsfwd"
+like "$(ip netns exec lab-client timeout 10 curl -s -m 5 http://192.0.2.254/ 2>&1)" \
+	"<" "lab-client fetches a page from httpd"
 
 # What ./lab recorded, read before it removes the record.
 recorded=$(cat "$PIDS" 2>/dev/null)
