@@ -208,6 +208,7 @@ send_reply(struct server *s, struct srv_if *ifp, const struct dhcp_msg *m,
 	struct srv_reply *r = reply_new(s);
 	struct dhcp_builder b;
 	struct in_addr yi = {0};
+	size_t agent = 0;
 	uint32_t lt;
 
 	if (r == NULL) {
@@ -218,6 +219,10 @@ send_reply(struct server *s, struct srv_if *ifp, const struct dhcp_msg *m,
 		yi = l->addr;
 	dhcp_build_start(&b, r->buf + RAWPKT_HDR_LEN, DHCP_MAX_REPLY, m, type,
 			 yi, server_id);
+	/* RFC 3046 2.2: option 82 goes back to the relay, whatever else fits */
+	if (m->giaddr.s_addr != 0 && m->agent_len > 0)
+		agent = 2 + (size_t)m->agent_len;
+	b.cap -= agent;
 	if (type == DHCP_NAK) {
 		b.buf[10] |= (uint8_t)(m->giaddr.s_addr != 0 ? 0x80 : 0);
 	} else {
@@ -229,7 +234,8 @@ send_reply(struct server *s, struct srv_if *ifp, const struct dhcp_msg *m,
 		}
 		add_config_opts(&b, sn, l);
 	}
-	if (m->giaddr.s_addr != 0 && m->agent_len > 0)
+	b.cap += agent;
+	if (agent > 0)
 		dhcp_build_opt(&b, DHO_AGENT_INFO, m->agent, m->agent_len,
 			       true);
 	r->len = dhcp_build_finish(&b);
@@ -381,6 +387,19 @@ handler_request(struct server *s, struct srv_if *ifp, const struct dhcp_msg *m,
 	s->n.by_type[m->type]++;
 	if ((sn = pick_subnet(s, ifp, m)) == NULL) {
 		s->n.ignored++;
+		return;
+	}
+	/*
+	 * A stalled disk must not grow the journal queue without bound: a
+	 * change that would add a record waits for the client to retry.
+	 */
+	if (m->type != DHCP_DISCOVER && m->type != DHCP_INFORM &&
+	    lease_store_pending(s->store) >= SERVER_MAX_QUEUED) {
+		s->n.unsent++;
+		log_limited(&s->store_log, LOG_LEVEL_WARNING,
+			    "lease journal: %u records wait for the disk; "
+			    "%s dropped",
+			    SERVER_MAX_QUEUED, dhcp_type_name(m->type));
 		return;
 	}
 	client_of(m, &c);

@@ -34,6 +34,7 @@ struct lease_store {
 	int fresult, ferrno; /* its outcome, set by commit_run */
 	int fsync_failed, ftrunc_failed;
 	uint64_t tmp_records;
+	int tmp_errno; /* a rewrite_add failed: the rewrite must fail */
 	struct lease_store_io io;
 	struct lease_store_stats stats;
 };
@@ -207,42 +208,58 @@ buf_reserve(struct lease_store *st, size_t more)
 	return 0;
 }
 
-/* Replays records from a mapped file; returns the good length. */
+/* Whether a whole, valid record starts at off: decoded into rec. */
+static int
+record_at(const uint8_t *p, size_t size, size_t off, struct lease_rec *rec,
+	  size_t *len)
+{
+	if (size - off < REC_HDR)
+		return 0;
+	*len = get32(p + off);
+	if (*len < REC_MIN || *len > LEASE_STORE_MAX_RECORD ||
+	    *len > size - off - REC_HDR)
+		return 0;
+	return lease_store_crc32(p + off + REC_HDR, *len) ==
+		       get32(p + off + 4) &&
+	       lease_store_decode(p + off + REC_HDR, *len, rec) == 0;
+}
+
+/*
+ * Replays records from a mapped file; returns the length to keep.  Bad
+ * bytes followed by a valid record (their checksum makes a false match
+ * unlikely) are skipped: a damaged length must not cut off the records
+ * after it.  Bad bytes up to the end are a torn tail, cut by the caller.
+ */
 static off_t
 replay(struct lease_store *st, const uint8_t *p, size_t size,
        lease_store_replay_fn fn, void *arg)
 {
 	struct lease_rec rec;
-	size_t off = LEASE_STORE_MAGIC_LEN, good = off, len;
+	size_t off = LEASE_STORE_MAGIC_LEN, next, len;
 
 	while (off < size) {
-		if (size - off < REC_HDR ||
-		    (len = get32(p + off)) > LEASE_STORE_MAX_RECORD ||
-		    len > size - off - REC_HDR) {
-			log_warn("%s: torn record at offset %zu skipped",
-				 st->path, off);
-			st->stats.torn++;
-			break;
-		}
-		if (lease_store_crc32(p + off + REC_HDR, len) !=
-			    get32(p + off + 4) ||
-		    lease_store_decode(p + off + REC_HDR, len, &rec) == -1) {
-			log_warn("%s: corrupt record at offset %zu skipped",
-				 st->path, off);
-			st->stats.torn++;
+		if (record_at(p, size, off, &rec, &len)) {
 			off += REC_HDR + len;
-			if (off == size)
-				break; /* a torn tail: cut it */
-			good = off;
+			st->stats.records++;
+			if (fn != NULL && fn(&rec.lease, arg) == -1)
+				break;
 			continue;
 		}
-		off += REC_HDR + len;
-		good = off;
-		st->stats.records++;
-		if (fn != NULL && fn(&rec.lease, arg) == -1)
+		st->stats.torn++;
+		for (next = off + 1;
+		     next < size && !record_at(p, size, next, &rec, &len);
+		     next++)
+			;
+		if (next >= size) {
+			log_warn("%s: torn record at offset %zu skipped",
+				 st->path, off);
 			break;
+		}
+		log_warn("%s: corrupt bytes at offsets %zu-%zu skipped",
+			 st->path, off, next - 1);
+		off = next;
 	}
-	return (off_t)good;
+	return (off_t)off;
 }
 
 static int
@@ -462,6 +479,7 @@ lease_store_rewrite_begin(struct lease_store *st, char *err, size_t errlen)
 		close(st->tmp_fd);
 	st->len = st->queued = 0;
 	st->tmp_records = 0;
+	st->tmp_errno = 0;
 	st->tmp_fd =
 		open(st->tmp_path,
 		     O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
@@ -483,21 +501,30 @@ lease_store_rewrite_add(struct lease_store *st, const struct lease *l)
 {
 	size_t n;
 
-	if (st->tmp_fd == -1)
+	if (st->tmp_fd == -1 || st->tmp_errno != 0)
 		return -1;
+	/*
+	 * A failed flush may have written part of the buffer: writing it
+	 * again would repeat records, so the whole rewrite fails instead.
+	 */
 	if (st->len >= STORE_BUF_FLUSH) {
 		if (write_all(st, st->tmp_fd, st->buf, st->len) == -1)
-			return -1;
+			goto fail;
 		st->len = 0;
 	}
 	if (buf_reserve(st, LEASE_STORE_MAX_RECORD) == -1)
-		return -1;
+		goto fail;
 	n = lease_store_encode(l, st->buf + st->len, st->cap - st->len);
-	if (n == 0)
-		return -1;
+	if (n == 0) {
+		errno = EINVAL;
+		goto fail;
+	}
 	st->len += n;
 	st->tmp_records++;
 	return 0;
+fail:
+	st->tmp_errno = errno != 0 ? errno : EIO;
+	return -1;
 }
 
 static int
@@ -526,6 +553,10 @@ lease_store_rewrite_end(struct lease_store *st, char *err, size_t errlen)
 	if (st->tmp_fd == -1) {
 		snprintf(err, errlen, "%s: no rewrite in progress", st->path);
 		return -1;
+	}
+	if (st->tmp_errno != 0) {
+		errno = st->tmp_errno;
+		goto fail;
 	}
 	if (write_all(st, st->tmp_fd, st->buf, st->len) == -1)
 		goto fail;

@@ -221,11 +221,12 @@ hashed(struct pool *p, const struct lease *l)
 	return *hash_slot(p, l->id, l->id_len) == l;
 }
 
+/* A lease object outside the client hash. */
 static struct lease *
-lease_new(struct pool *p, const uint8_t *id, size_t id_len,
-	  const uint8_t mac[6], struct in_addr a, uint32_t slot)
+lease_alloc(const uint8_t *id, size_t id_len, const uint8_t mac[6],
+	    struct in_addr a, uint32_t slot)
 {
-	struct lease *l = calloc(1, sizeof(*l) + id_len), **pp;
+	struct lease *l = calloc(1, sizeof(*l) + id_len);
 
 	if (l == NULL)
 		return NULL;
@@ -234,6 +235,17 @@ lease_new(struct pool *p, const uint8_t *id, size_t id_len,
 	l->id_len = (uint16_t)id_len;
 	memcpy(l->id, id, id_len);
 	memcpy(l->mac, mac, 6);
+	return l;
+}
+
+static struct lease *
+lease_new(struct pool *p, const uint8_t *id, size_t id_len,
+	  const uint8_t mac[6], struct in_addr a, uint32_t slot)
+{
+	struct lease *l = lease_alloc(id, id_len, mac, a, slot), **pp;
+
+	if (l == NULL)
+		return NULL;
 	if (p->nleases >= p->hmask + 1)
 		hash_grow(p);
 	pp = hash_slot(p, id, id_len);
@@ -737,12 +749,21 @@ pool_restore(struct pool *p, const struct lease *src, time_t now)
 	if ((i = addr_index(p, src->addr)) == POOL_NONE ||
 	    p->slots[i].list == SLOT_RESERVED)
 		return -1;
-	l = take_slot(p, i, src->id, src->id_len, src->mac, now);
+	if (st == LEASE_DECLINED) {
+		/*
+		 * Not the client's lease any more: its current one (maybe
+		 * restored earlier, compaction writes in slot order) stays.
+		 */
+		if (p->slots[i].lease != NULL)
+			lease_drop(p, p->slots[i].lease);
+		l = lease_alloc(src->id, src->id_len, src->mac, src->addr, i);
+		p->slots[i].lease = l;
+	} else {
+		l = take_slot(p, i, src->id, src->id_len, src->mac, now);
+	}
 	if (l == NULL)
 		return -1;
 	restore_copy(l, src);
-	if (st == LEASE_DECLINED)
-		hash_unlink(p, l);
 	slot_move(p, i, st, st == LEASE_FREE ? now : src->expires);
 	l->expires = src->expires;
 	return 0;
@@ -752,11 +773,21 @@ void
 pool_foreach(struct pool *p, void (*fn)(const struct lease *, void *),
 	     void *arg)
 {
-	size_t i;
+	size_t i, k;
+	uint32_t j;
 
-	for (i = 0; i < p->size; i++) {
-		if (p->slots[i].lease != NULL)
-			fn(p->slots[i].lease, arg);
+	/*
+	 * List by list, in list order: pool_restore() of the leases in this
+	 * order inserts each at its list's tail, so a journal compacted
+	 * from it replays in linear time (in slot order, expiries come
+	 * shuffled and every insertion walks its list).
+	 */
+	for (k = 0; k < POOL_LISTS; k++) {
+		for (j = p->lists[k].head; j != POOL_NONE;
+		     j = p->slots[j].next) {
+			if (p->slots[j].lease != NULL)
+				fn(p->slots[j].lease, arg);
+		}
 	}
 	for (i = 0; i < p->nresv; i++) {
 		if (p->resv[i].lease != NULL)

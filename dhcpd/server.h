@@ -31,6 +31,7 @@ struct syncer;
 #define SERVER_MAX_IFS            64   /* interfaces served, at most */
 #define SERVER_MAX_REPLIES        64   /* replies built per turn */
 #define SERVER_MAX_WAITING        1024 /* ACKs waiting for one fdatasync */
+#define SERVER_MAX_QUEUED         SERVER_MAX_WAITING /* journal records, too */
 #define SERVER_SEND_BATCH         64   /* datagrams per sendmmsg */
 #define SERVER_COMMIT_DELAY_MS    2    /* a record waits for company, at most */
 #define SERVER_COMMIT_BATCH       32   /* records that commit without delay */

@@ -59,7 +59,7 @@ quick_udhcpc() {	# quick_udhcpc N: 0 if client N got an address
 # --- ACKs under strace ----------------------------------------------------------
 if command -v strace >/dev/null; then
 	# shellcheck disable=SC2054 # the commas belong to strace's -e
-	STRACE=("$(command -v strace)" -f -tt -xx -s 512 -o "$W/trace"
+	STRACE=("$(command -v strace)" -f -tt -xx -s 65536 -o "$W/trace"
 		-e trace=openat,write,fsync,fdatasync,sendto,sendmsg,sendmmsg)
 else
 	STRACE=()
@@ -80,33 +80,59 @@ dl_ok $? "$NCLIENTS dhclients bound: ${ADDR[*]}"
 
 if [ "${#STRACE[@]}" -gt 0 ]; then
 	# Each ACK (option 53 = 5, "\x35\x01\x05") sent with sendto/sendmsg/
-	# sendmmsg must follow an fdatasync of the journal that returned 0
-	# after the journal's last write.
+	# sendmmsg must follow a journal fdatasync that returned 0 after a
+	# write holding that ACK's own record (an ACK sent before its record
+	# was even written, after some earlier sync, fails too).
 	# strace -xx writes paths in hex too
 	LFHEX=$(printf '%s' "$W/leases" | od -An -tx1 | tr -d ' \n' | sed 's/\(..\)/\\\\x\1/g')
 	awk -v lf="$LFHEX" '
-	/openat\(/ && index($0, "\"" lf "\"") && / = [0-9]+$/ {
-		n = split($0, f, " = "); jfd = f[n] + 0 }
-	/ write\(/ && jfd != "" {
-		if (match($0, /write\([0-9]+,/)) {
-			fd = substr($0, RSTART + 6, RLENGTH - 7) + 0
-			if (fd == jfd) { dirty = 1; writes++ } } }
+	# journal fds: the file itself, and FILE.new while it is rewritten
+	/openat\(/ && (index($0, "\"" lf "\"") || index($0, "\"" lf "\\x2e\\x6e\\x65\\x77\"")) && / = [0-9]+$/ {
+		n = split($0, f, " = "); jfd[f[n] + 0] = 1 }
+	/ write\(/ && match($0, /write\([0-9]+,/) {
+		fd = substr($0, RSTART + 6, RLENGTH - 7) + 0
+		if (fd in jfd) {
+			writes++
+			q = index($0, "\"")
+			pending = pending substr($0, q + 1) } }
 	# a sync may be split by another thread: "fdatasync(3 <unfinished ...>"
-	# then "<... fdatasync resumed>) = 0"
+	# then "<... fdatasync resumed>) = 0"; what was written before it
+	# started is what it makes durable
 	/ (fdatasync|fsync)\([0-9]+ <unfinished/ {
 		match($0, /sync\([0-9]+/)
-		pend[$1] = substr($0, RSTART + 5, RLENGTH - 5) + 0 }
-	/<\.\.\. (fdatasync|fsync) resumed>/ && / = 0$/ {
-		if (pend[$1] == jfd) { dirty = 0; syncs++; if (sends) served++ } }
+		fd = substr($0, RSTART + 5, RLENGTH - 5) + 0
+		if (fd in jfd) { insync[$1] = pending; pending = ""; pend[$1] = 1 } }
+	/<\.\.\. (fdatasync|fsync) resumed>/ && ($1 in pend) {
+		delete pend[$1]
+		if ($0 ~ / = 0$/) {
+			synced = synced insync[$1]; syncs++; if (sends) served++ } }
 	/ (fdatasync|fsync)\([0-9]+\)/ {
 		match($0, /sync\([0-9]+\)/)
 		fd = substr($0, RSTART + 5, RLENGTH - 6) + 0
-		if (fd == jfd && $0 ~ / = 0$/) {
-			dirty = 0; syncs++; if (sends) served++ } }
+		if ((fd in jfd) && $0 ~ / = 0$/) {
+			synced = synced pending; pending = ""
+			syncs++; if (sends) served++ } }
 	/ (sendto|sendmsg|sendmmsg)\(/ { sends++ }
+	# each ACK (option 53 = 5) for yiaddr Y: a bound record for Y
+	# (version 1, state 2, address) must be in a journal write whose
+	# fdatasync returned before the send; each record serves one ACK
 	/ (sendto|sendmsg|sendmmsg)\(/ && index($0, "\\x35\\x01\\x05") {
-		acks++
-		if (dirty || syncs == 0) bad++ }
+		m = split($0, msg, /iov_base="|sendto\([0-9]+, "/)
+		for (k = 2; k <= m; k++) {
+			if (!index(msg[k], "\\x35\\x01\\x05"))
+				continue
+			h = index(msg[k], "\\x02\\x01\\x06\\x00")
+			if (h == 0)
+				continue
+			y = substr(msg[k], h + 64, 16)
+			if (y == "\\x00\\x00\\x00\\x00")
+				continue # an INFORM ACK: no lease
+			acks++
+			key = "\\x01\\x02" y
+			p = index(synced, key)
+			if (p == 0) { bad++; print "unordered ACK for " y > "/dev/stderr"; continue }
+			synced = substr(synced, 1, p - 1) substr(synced, p + length(key))
+		} }
 	END {
 		printf "acks=%d journal_writes=%d syncs=%d serving_syncs=%d unordered=%d\n", acks, writes, syncs, served, bad
 		exit !(acks > 0 && bad == 0 && syncs > 0)

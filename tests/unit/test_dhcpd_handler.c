@@ -23,6 +23,13 @@
 #include "lease_store.h"
 #include "server.h"
 
+/* 255 bytes of option data: with it a reply is nearly full */
+#define HEX30 \
+	"abababababababababababababababababababababababababababababab" /* 30 bytes */
+#define BIG_HEX                                         \
+	HEX30 HEX30 HEX30 HEX30 HEX30 HEX30 HEX30 HEX30 \
+		"ababababababababababababababab"
+
 static const char yaml[] = "dhcp:\n"
 			   "  lease_file: /unused\n"
 			   "  subnets:\n"
@@ -41,7 +48,13 @@ static const char yaml[] = "dhcp:\n"
 			   "          text: tftp\n"
 			   "    - network: 10.77.0.0/24\n"
 			   "      pools: [10.77.0.100-10.77.0.150]\n"
-			   "      router: 10.77.0.1\n";
+			   "      router: 10.77.0.1\n"
+			   "    - network: 10.78.0.0/24\n"
+			   "      pools: [10.78.0.100-10.78.0.110]\n"
+			   "      router: 10.78.0.1\n"
+			   "      options:\n"
+			   "        - code: 66\n"
+			   "          hex: " BIG_HEX "\n";
 
 struct fixture {
 	struct config *cfg;
@@ -439,6 +452,75 @@ test_relayed(void **state)
 	assert_int_equal(f->s.nreplies, 1);
 }
 
+/*
+ * RFC 3046 2.2: the server copies option 82 into its reply.  A reply
+ * that the configured options nearly fill must keep room for it, or the
+ * relay cannot match the reply to its client.
+ */
+static void
+test_relayed_full_reply(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t agent[] = {1, 6, 'c', 'i', 'r', 'c', 'u', 'i'};
+	struct req q = {.type = DHCP_DISCOVER,
+			.mac_last = 9,
+			.giaddr = "10.78.0.1",
+			.agent = agent,
+			.agent_len = sizeof(agent)};
+	const struct srv_reply *r;
+	const uint8_t *o;
+	uint8_t len;
+
+	send_req(f, &f->relay, &q);
+	assert_int_equal(f->s.nreplies, 1);
+	r = &f->s.replies[0];
+	assert_int_equal(reply_type(r), DHCP_OFFER);
+	assert_true(r->len <= DHCP_MIN_MAX_SIZE - DHCP_IPUDP_LEN);
+	o = reply_opt(r, DHO_AGENT_INFO, &len);
+	assert_non_null(o);
+	assert_int_equal(len, sizeof(agent));
+	assert_memory_equal(o, agent, sizeof(agent));
+	assert_non_null(reply_opt(r, DHO_LEASE_TIME, &len));
+}
+
+/*
+ * While the disk is slow the journal queue is capped: a REQUEST that
+ * would add a record beyond it gets no answer and changes nothing.
+ */
+static void
+test_journal_queue_cap(void **state)
+{
+	struct fixture *f = *state;
+	struct req d = {.type = DHCP_DISCOVER, .mac_last = 3};
+	struct req q = {.type = DHCP_REQUEST,
+			.mac_last = 3,
+			.requested = "192.0.2.100",
+			.server_id = "192.0.2.254"};
+	struct lease_rec rec;
+	struct pool *p = f->s.subnets[0].pool;
+	struct in_addr a;
+	unsigned i;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.lease.addr.s_addr = inet_addr("192.0.2.200");
+	rec.lease.state = LEASE_BOUND;
+	for (i = 0; i < SERVER_MAX_QUEUED; i++)
+		assert_int_equal(lease_store_append(f->s.store, &rec.lease), 0);
+	send_req(f, &f->ifp, &d); /* an OFFER adds no record */
+	assert_int_equal(f->s.nreplies, 1);
+	send_req(f, &f->ifp, &q);
+	assert_int_equal(f->s.nreplies, 1);
+	assert_int_equal(lease_store_pending(f->s.store), SERVER_MAX_QUEUED);
+	a.s_addr = inet_addr("192.0.2.100");
+	assert_int_equal(pool_by_addr(p, a)->state, LEASE_OFFERED);
+	/* the disk caught up: the retry is acknowledged */
+	assert_int_equal(lease_store_commit(f->s.store), 0);
+	send_req(f, &f->ifp, &q);
+	assert_int_equal(f->s.nreplies, 2);
+	assert_int_equal(reply_type(&f->s.replies[1]), DHCP_ACK);
+	assert_int_equal(lease_store_pending(f->s.store), 1);
+}
+
 static void
 test_exhaustion(void **state)
 {
@@ -468,6 +550,10 @@ main(void)
 			test_other_server_release_decline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inform, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relayed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relayed_full_reply, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_journal_queue_cap, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_exhaustion, setup,
 						teardown),
 	};

@@ -391,6 +391,143 @@ test_restore(void **state)
 	pool_free(p);
 }
 
+/* Records as a compaction writes them: slot order, declined ones too. */
+struct saved {
+	uint8_t raw[8][sizeof(struct lease) + 16];
+	unsigned n;
+};
+
+static void
+save_one(const struct lease *l, void *arg)
+{
+	struct saved *sv = arg;
+
+	assert_true(sv->n < 8);
+	memcpy(sv->raw[sv->n++], l, sizeof(*l) + l->id_len);
+}
+
+/*
+ * A client that declined one address and holds another at a lower slot:
+ * replaying the compacted records (bound, then declined) must not free
+ * the bound lease, or the address goes to a second client.
+ */
+static void
+test_restore_declined_after_bound(void **state)
+{
+	struct saved sv = {.n = 0};
+	struct in_addr want = in("192.0.2.11");
+	struct pool *p, *q;
+	struct lease *l;
+	struct cl a = client(1), b = client(2);
+	unsigned i;
+
+	(void)state;
+	small_subnet(false);
+	p = pool_new(&subnet);
+	l = pool_offer(p, a.id, sizeof(a.id), a.mac, &want, T0, HOLD);
+	assert_int_equal(l->addr.s_addr, want.s_addr);
+	assert_int_equal(request(p, &a, want, true, T0), POOL_ACK);
+	assert_non_null(
+		pool_decline(p, a.id, sizeof(a.id), a.mac, want, T0, 600));
+	l = offer(p, &a, T0 + 1);
+	assert_int_equal(l->addr.s_addr, in("192.0.2.10").s_addr);
+	assert_int_equal(request(p, &a, l->addr, true, T0 + 1), POOL_ACK);
+	pool_foreach(p, save_one, &sv);
+	assert_int_equal(sv.n, 2);
+	q = pool_new(&subnet);
+	for (i = 0; i < sv.n; i++)
+		assert_int_equal(pool_restore(q,
+					      (struct lease *)(void *)sv.raw[i],
+					      T0 + 2),
+				 0);
+	l = pool_find(q, a.id, sizeof(a.id), a.mac);
+	assert_non_null(l);
+	assert_int_equal(l->addr.s_addr, in("192.0.2.10").s_addr);
+	assert_int_equal(l->state, LEASE_BOUND);
+	l = pool_by_addr(q, want);
+	assert_non_null(l);
+	assert_int_equal(l->state, LEASE_DECLINED);
+	/* nobody else gets either address */
+	l = offer(q, &b, T0 + 3);
+	assert_non_null(l);
+	assert_int_not_equal(l->addr.s_addr, in("192.0.2.10").s_addr);
+	assert_int_not_equal(l->addr.s_addr, want.s_addr);
+	/* and the client renews its own */
+	assert_int_equal(request(q, &a, in("192.0.2.10"), false, T0 + 4),
+			 POOL_ACK);
+	pool_free(p);
+	pool_free(q);
+}
+
+struct copy_ctx {
+	struct pool *to;
+	time_t now;
+	unsigned n;
+};
+
+static void
+copy_one(const struct lease *l, void *arg)
+{
+	struct copy_ctx *c = arg;
+
+	if (pool_restore(c->to, l, c->now) == 0)
+		c->n++;
+}
+
+/*
+ * Addresses handed out in shuffled order over time: slot order and
+ * expiry order differ.  Replaying what pool_foreach() gives (what a
+ * compaction writes and a reload restores) must stay linear.
+ */
+static void
+test_restore_many_shuffled(void **state)
+{
+	static struct net_range4 big;
+	struct config_subnet sub;
+	struct copy_ctx c = {.n = 0};
+	struct timespec t0, t1;
+	struct pool *p;
+	struct lease *l;
+	struct in_addr want;
+	uint32_t i, n = 32768;
+	double secs;
+
+	(void)state;
+	memset(&sub, 0, sizeof(sub));
+	sub.network.addr.family = AF_INET;
+	sub.network.addr.v4 = in("10.1.0.0");
+	sub.network.prefix = 16;
+	big.first = ip("10.1.0.0");
+	big.last = ip("10.1.255.255");
+	sub.pools = &big;
+	sub.pools_count = 1;
+	p = pool_new(&sub);
+	for (i = 0; i < n; i++) {
+		struct cl a = client(i);
+
+		/* an odd multiplier permutes the /16 */
+		want.s_addr = htonl(big.first + ((i * 40503u) & 0xffffu));
+		assert_non_null(pool_offer(p, a.id, sizeof(a.id), a.mac, &want,
+					   T0 + i, HOLD));
+		assert_int_equal(pool_request(p, a.id, sizeof(a.id), a.mac,
+					      want, true, T0 + i, 2 * n, &l),
+				 POOL_ACK);
+	}
+	c.to = pool_new(&sub);
+	c.now = T0 + n; /* none expired yet */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pool_foreach(p, copy_one, &c);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	print_message("# %u leases restored in %.3f s\n", c.n, secs);
+	assert_int_equal(c.n, n);
+	assert_int_equal(pool_free_count(c.to), 65536 - n);
+	assert_true(secs < 1.0);
+	pool_free(p);
+	pool_free(c.to);
+}
+
 int
 main(void)
 {
@@ -402,6 +539,8 @@ main(void)
 		cmocka_unit_test(test_requested_address),
 		cmocka_unit_test(test_decline_quarantine),
 		cmocka_unit_test(test_restore),
+		cmocka_unit_test(test_restore_declined_after_bound),
+		cmocka_unit_test(test_restore_many_shuffled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -256,6 +256,7 @@ test_corrupt_middle(void **state)
 	struct lease_store *st;
 	struct lease_store_stats stats;
 	struct seen s;
+	off_t before;
 	int fd;
 
 	(void)state;
@@ -272,6 +273,24 @@ test_corrupt_middle(void **state)
 	assert_int_equal(s.count, 2);
 	lease_store_get_stats(st, &stats);
 	assert_int_equal(stats.torn, 1);
+	lease_store_close(st);
+	/*
+	 * a damaged length field in the middle: the records after it are
+	 * kept, not cut off as if they were a torn tail
+	 */
+	st = open_store(&s);
+	append_range(st, 3, 6);
+	assert_int_equal(lease_store_commit(st), 0);
+	lease_store_close(st);
+	before = file_size(path);
+	fd = open(path, O_RDWR);
+	assert_int_equal(pwrite(fd, "\xff\xff", 2, 8 + 50 + 50), 2);
+	close(fd);
+	st = open_store(&s);
+	assert_non_null(st);
+	assert_int_equal(s.count, 4); /* 1, 3, 4, 5: only 2 is lost */
+	assert_true(s.in_order);
+	assert_int_equal(file_size(path), before);
 	lease_store_close(st);
 	/* not a journal at all: refused, not overwritten */
 	fd = open(path, O_WRONLY | O_TRUNC);
@@ -422,6 +441,46 @@ test_write_failure(void **state)
 	lease_store_close(st);
 }
 
+/*
+ * Disk full during one of a rewrite's intermediate flushes, then space
+ * again: the caller (server.c) does not check each add, so the rewrite
+ * must fail as a whole rather than rename a file with a torn record and
+ * a repeated block in its middle over the good journal.
+ */
+static void
+test_rewrite_flush_failure(void **state)
+{
+	char err[LEASE_STORE_ERRLEN];
+	struct lease_store *st;
+	struct lease_rec r;
+	struct seen s;
+	uint32_t i;
+	int failed = 0;
+
+	(void)state;
+	st = open_store(&s);
+	append_range(st, 0, 10);
+	assert_int_equal(lease_store_commit(st), 0);
+	lease_store_set_io(st, &faulty);
+	assert_int_equal(lease_store_rewrite_begin(st, err, sizeof(err)), 0);
+	fail_write_after = 1000; /* the first flush stops part-way */
+	for (i = 0; i < 40000; i++) {
+		make(&r, i);
+		if (lease_store_rewrite_add(st, &r.lease) == -1 && !failed) {
+			failed = 1;
+			fail_write_after = -1; /* space again */
+		}
+	}
+	assert_true(failed);
+	assert_int_equal(lease_store_rewrite_end(st, err, sizeof(err)), -1);
+	lease_store_set_io(st, NULL);
+	lease_store_close(st);
+	st = open_store(&s);
+	assert_non_null(st);
+	assert_int_equal(s.count, 10); /* the old journal, whole */
+	lease_store_close(st);
+}
+
 static void
 test_million(void **state)
 {
@@ -471,6 +530,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_write_failure, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_rewrite_flush_failure,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_million, setup, teardown),
 	};
 
