@@ -6,6 +6,9 @@
 #include "arena.h"
 #include "config_check.h"
 
+/* One DHCP option's data, at most (RFC 2132 2). */
+#define DHCP_MAX_OPTION_LEN 255
+
 static bool
 dhcp_valid_ifname(const char *name)
 {
@@ -87,6 +90,7 @@ dhcp_check_routes(struct check *c, const char *path, struct config_subnet *s,
 		  const struct raw_subnet *raw)
 {
 	char entry[CONFIG_MAX_PATH];
+	size_t bytes = 1 + 4; /* the 0.0.0.0/0 route dhcpd adds */
 	uint32_t i;
 
 	s->routes = check_calloc(c, raw->routes_count, sizeof(*s->routes));
@@ -99,6 +103,15 @@ dhcp_check_routes(struct check *c, const char *path, struct config_subnet *s,
 		check_path(entry, sizeof(entry), "%s.routes[%u].via", path, i);
 		check_addr4(c, entry, raw->routes[i].via, &s->network,
 			    &s->routes[i].via);
+		/* RFC 3442: width, the significant octets, the router */
+		bytes += 1 + (s->routes[i].to.prefix + 7u) / 8 + 4;
+	}
+	if (bytes > DHCP_MAX_OPTION_LEN) {
+		check_path(entry, sizeof(entry), "%s.routes", path);
+		check_err(c, entry,
+			  "these routes need %zu bytes in option 121 "
+			  "(with the default route dhcpd adds); at most %d fit",
+			  bytes, DHCP_MAX_OPTION_LEN);
 	}
 }
 

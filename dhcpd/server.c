@@ -412,6 +412,25 @@ commit_kick(struct server *s, bool force)
 	syncer_start(s->syncer);
 }
 
+/*
+ * The journal grew past compact_at: rewrite it from memory.  The rewrite
+ * holds the queued records too, so their ACKs may leave.  A failed one
+ * (a nearly full disk that still takes appends) is not retried until the
+ * journal has doubled, so it cannot cost a full rewrite per commit.
+ */
+static void
+compact(struct server *s, size_t records)
+{
+	if (rewrite_from_memory(s) == -1) {
+		s->compact_at = records * 2;
+		return;
+	}
+	if (s->nwaiting > 0) {
+		send_replies(s, s->waiting, s->nwaiting, true);
+		s->nwaiting = 0;
+	}
+}
+
 /* On the loop thread: the batch in flight is durable, or failed. */
 static void
 commit_done(void *arg)
@@ -423,12 +442,8 @@ commit_done(void *arg)
 		send_replies(s, s->flight, s->nflight, true);
 		s->nflight = 0;
 		lease_store_get_stats(s->store, &st);
-		if (st.records > s->compact_at && rewrite_from_memory(s) == 0 &&
-		    s->nwaiting > 0) {
-			/* the compacted file holds the queued records too */
-			send_replies(s, s->waiting, s->nwaiting, true);
-			s->nwaiting = 0;
-		}
+		if (st.records > s->compact_at)
+			compact(s, st.records);
 	} else {
 		log_limited(&s->store_log, LOG_LEVEL_ERROR,
 			    "lease journal %s: %s: rewriting it from memory; "
