@@ -316,6 +316,19 @@ net_cidr_contains_sockaddr(const struct net_cidr *net,
 }
 
 bool
+net_cidr_list_contains_sockaddr(const struct net_cidr *list, size_t count,
+				const struct sockaddr *sa)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		if (net_cidr_contains_sockaddr(&list[i], sa))
+			return true;
+	}
+	return false;
+}
+
+bool
 net_sockaddr_equal(const struct net_sockaddr *a, const struct net_sockaddr *b)
 {
 	struct net_addr x, y;

@@ -78,6 +78,9 @@ bool net_cidr_contains(const struct net_cidr *net, const struct net_addr *a);
 /* Whether a socket address (as from recvfrom) falls inside net. */
 bool net_cidr_contains_sockaddr(const struct net_cidr *net,
 				const struct sockaddr *sa);
+/* Whether sa falls inside any of the count networks in list. */
+bool net_cidr_list_contains_sockaddr(const struct net_cidr *list, size_t count,
+				     const struct sockaddr *sa);
 bool net_addr_equal(const struct net_addr *a, const struct net_addr *b);
 bool net_sockaddr_equal(const struct net_sockaddr *a,
 			const struct net_sockaddr *b);

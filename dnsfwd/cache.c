@@ -345,6 +345,11 @@ cache_store(struct cache *c, const struct cache_key *k, const uint8_t *msg,
 	if (len < DNS_HDR_LEN || len > CACHE_MAX_ANSWER ||
 	    dns_ttl_scan(msg, len, &s) != DNS_OK || s.count > CACHE_MAX_TTLS)
 		return 0;
+	/* RFC 8767: a SERVFAIL does not push out data that may be served
+	 * stale (cache_find: any entry, fresh or stale). */
+	if (DNS_RCODE(dns_get16(msg + 2)) == DNS_RCODE_SERVFAIL &&
+	    (e = cache_find(c, k)) != NULL && e->rcode != DNS_RCODE_SERVFAIL)
+		return 0;
 	life = cache_lifetime(c, msg, &s);
 	if (life <= 0)
 		return 0;

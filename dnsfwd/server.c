@@ -83,13 +83,8 @@ server_cache_limits(const struct config_dns *cfg, struct cache_limits *lim)
 static bool
 server_allowed(const struct server *s, const struct net_sockaddr *peer)
 {
-	size_t i;
-
-	for (i = 0; i < s->cfg->allow_count; i++) {
-		if (net_cidr_contains_sockaddr(&s->cfg->allow[i], &peer->sa))
-			return true;
-	}
-	return false;
+	return net_cidr_list_contains_sockaddr(s->cfg->allow,
+					       s->cfg->allow_count, &peer->sa);
 }
 
 /*
@@ -358,7 +353,8 @@ static void
 server_udp_batch(struct dgram_batch *in, struct dgram_batch *out, int fd,
 		 void *arg)
 {
-	static uint8_t reply[SERVER_MAX_UDP_REPLY];
+	/* Room for any cached answer: server_finish_reply truncates it. */
+	static uint8_t reply[DNS_MAX_MSG];
 	struct server *s = arg;
 	unsigned i, used = dgram_batch_used(in);
 
@@ -377,7 +373,8 @@ server_udp_batch(struct dgram_batch *in, struct dgram_batch *out, int fd,
 			continue;
 		}
 		n = server_handle(s, q->data, q->len, &c, reply, sizeof(reply));
-		if (n == 0 || (r = dgram_queue(out)) == NULL)
+		if (n == 0 || n > dgram_batch_bufsize(out) ||
+		    (r = dgram_queue(out)) == NULL)
 			continue;
 		memcpy(r->data, reply, n);
 		r->len = n;
@@ -489,7 +486,11 @@ server_tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct timeval tv = {s->cfg->tcp_timeout, 0};
 
 	(void)l;
+	/* A host outside `allow` is closed at once: otherwise it could hold
+	 * every connection slot with idle connections. */
 	if (s->nconns >= s->cfg->tcp_connections || s->stopping ||
+	    !net_cidr_list_contains_sockaddr(s->cfg->allow, s->cfg->allow_count,
+					     sa) ||
 	    (conn = calloc(1, sizeof(*conn))) == NULL) {
 		s->st.tcp_refused++;
 		close(fd);
@@ -625,6 +626,30 @@ server_send(struct server *s, const struct upstream_waiter *w,
 		server_send_udp(s, w, reply, n);
 }
 
+/*
+ * Caches an upstream's answer; returns a stale entry to give instead when
+ * there is none or it is SERVFAIL (RFC 8767 4), else NULL.
+ */
+static const struct cache_entry *
+server_store_or_stale(struct server *s, const struct cache_key *k, size_t nw,
+		      const uint8_t *msg, size_t len, uint32_t now)
+{
+	const struct cache_entry *stale = NULL;
+
+	if (msg != NULL &&
+	    DNS_RCODE(dns_get16(msg + 2)) != DNS_RCODE_SERVFAIL) {
+		cache_store(s->cache, k, msg, len, now);
+		return NULL;
+	}
+	if (nw > 0)
+		stale = cache_lookup(s->cache, k, now, true);
+	if (stale != NULL && cache_entry_rcode(stale) == DNS_RCODE_SERVFAIL)
+		stale = NULL;
+	if (stale == NULL && msg != NULL)
+		cache_store(s->cache, k, msg, len, now);
+	return stale;
+}
+
 static void
 server_upstream_done(void *arg, const struct cache_key *k,
 		     const struct upstream_waiter *w, size_t nw,
@@ -632,14 +657,11 @@ server_upstream_done(void *arg, const struct cache_key *k,
 {
 	static uint8_t reply[DNS_MAX_MSG];
 	struct server *s = arg;
-	const struct cache_entry *stale = NULL;
+	const struct cache_entry *stale;
 	uint32_t now = (uint32_t)clock_mono_s();
 	size_t i, n;
 
-	if (msg != NULL)
-		cache_store(s->cache, k, msg, len, now);
-	else if (nw > 0)
-		stale = cache_lookup(s->cache, k, now, true);
+	stale = server_store_or_stale(s, k, nw, msg, len, now);
 	for (i = 0; i < nw; i++) {
 		if (stale != NULL) {
 			struct server_client c = {&w[i].peer, w[i].fd,

@@ -260,7 +260,11 @@ upstream_finish(struct upstream_query *q, const uint8_t *msg, size_t len)
 	free(q);
 }
 
-/* RFC 1035 4.1: RD (and CD) from the client, OPT with DO (RFC 6891). */
+/*
+ * RFC 1035 4.1: RD always, since the answer is cached and shared whatever
+ * the RD of the client that asked first; CD from the client (it is part
+ * of the key); OPT with DO (RFC 6891).
+ */
 static void
 upstream_build(struct upstream_query *q)
 {
@@ -268,7 +272,7 @@ upstream_build(struct upstream_query *q)
 	int n;
 
 	dns_put16(p, q->id);
-	dns_put16(p + 2, (uint16_t)(q->qflags & (DNS_FLAG_RD | DNS_FLAG_CD)));
+	dns_put16(p + 2, (uint16_t)(DNS_FLAG_RD | (q->qflags & DNS_FLAG_CD)));
 	dns_put16(p + 4, 1);
 	memset(p + 6, 0, 6);
 	memcpy(p + DNS_HDR_LEN, q->name, q->key.name_len);
@@ -395,7 +399,11 @@ upstream_query(struct upstream *u, const struct cache_key *key,
 	return 0;
 }
 
-/* An answer matches when its ID, QR, opcode and question are ours. */
+/*
+ * An answer matches when its ID, QR, opcode and question are ours.  The
+ * question must not be compressed: replies and the cache write the
+ * client's question over it in place.
+ */
 static bool
 upstream_matches(const struct upstream_query *q, const uint8_t *msg, size_t len)
 {
@@ -405,7 +413,8 @@ upstream_matches(const struct upstream_query *q, const uint8_t *msg, size_t len)
 		return false;
 	if (dns_msg_parse(msg, len, &m) != DNS_OK)
 		return false;
-	if ((m.flags & DNS_FLAG_QR) == 0 || DNS_OPCODE(m.flags) != 0)
+	if ((m.flags & DNS_FLAG_QR) == 0 || DNS_OPCODE(m.flags) != 0 ||
+	    m.question_end != DNS_HDR_LEN + (size_t)m.q.name_len + 4)
 		return false;
 	return m.q.qtype == q->key.qtype && m.q.qclass == q->key.qclass &&
 	       dns_name_equal(m.q.name, m.q.name_len, q->name, q->key.name_len);

@@ -11,9 +11,12 @@
  *   delay     answer after -d MS
  *   truncate  over UDP: TC and no records; over TCP (same port): 60 A
  *             records, more than a 512-byte or 1232-byte UDP answer
+ *   big       as truncate, with 256 A records over TCP: more than the
+ *             largest UDP answer dnsfwd sends (4096 bytes)
  *   forge     first answers with a wrong ID, a wrong question and from a
  *             wrong port (all with 6.6.6.6), then the real one after -d MS
  *   refuse    REFUSED
+ *   flaky     answer the first query, SERVFAIL to every later one
  * One line per query goes to stdout ("query NAME TYPE"), flushed.
  */
 #include <arpa/inet.h>
@@ -31,6 +34,7 @@
 
 #define MAX_DELAYED   256
 #define TRUNC_RECORDS 60
+#define BIG_RECORDS   256 /* what dnsfwd caches: CACHE_MAX_TTLS */
 
 struct delayed {
 	uint64_t due;
@@ -161,9 +165,9 @@ forge(int fd, int other, const struct sockaddr_in *to, const uint8_t *q,
 }
 
 static void
-serve_tcp(int lfd, uint32_t ttl)
+serve_tcp(int lfd, uint32_t ttl, unsigned records)
 {
-	uint8_t q[514], out[2 + 12 + 260 + TRUNC_RECORDS * 16];
+	uint8_t q[514], out[2 + 12 + 260 + BIG_RECORDS * 16];
 	uint8_t addr[4] = {192, 0, 2, 0};
 	size_t got = 0, need, qend, n;
 	ssize_t r;
@@ -183,7 +187,7 @@ serve_tcp(int lfd, uint32_t ttl)
 		goto done;
 	print_query(q + 2, qend);
 	addr[3] = (uint8_t)++counter;
-	n = build(q + 2, qend, out + 2, 0, false, TRUNC_RECORDS, ttl, addr);
+	n = build(q + 2, qend, out + 2, 0, false, records, ttl, addr);
 	out[0] = (uint8_t)(n >> 8);
 	out[1] = (uint8_t)n;
 	if (write(fd, out, n + 2) < 0)
@@ -211,8 +215,10 @@ serve_udp(int fd, int other, const char *mode, unsigned delay, uint32_t ttl)
 		return;
 	if (strcmp(mode, "refuse") == 0)
 		n = build(q, qend, out, 5, false, 0, ttl, addr);
-	else if (strcmp(mode, "truncate") == 0)
+	else if (strcmp(mode, "truncate") == 0 || strcmp(mode, "big") == 0)
 		n = build(q, qend, out, 0, true, 0, ttl, addr);
+	else if (strcmp(mode, "flaky") == 0 && counter > 1)
+		n = build(q, qend, out, 2, false, 0, ttl, addr);
 	else
 		n = build(q, qend, out, 0, false, 1, ttl, addr);
 	if (strcmp(mode, "forge") == 0)
@@ -304,6 +310,8 @@ main(int argc, char **argv)
 		if (p[0].revents & POLLIN)
 			serve_udp(udp, other, mode, delay, ttl);
 		if (p[1].revents & POLLIN)
-			serve_tcp(tcp, ttl);
+			serve_tcp(tcp, ttl,
+				  strcmp(mode, "big") == 0 ? BIG_RECORDS
+							   : TRUNC_RECORDS);
 	}
 }

@@ -67,6 +67,8 @@ start_upstream 127.0.0.5 drop
 start_upstream 127.0.0.6 delay -d 200
 start_upstream 127.0.0.7 answer
 start_upstream 127.0.0.8 refuse
+start_upstream 127.0.0.11 big
+start_upstream 127.0.0.12 flaky -t 1
 ip netns exec "$NS" "$UPSTREAM" -a 127.0.0.9 -p 5300 -m answer -t 1 >"$TMP/up-stale.log" 2>&1 &
 STALE_PID=$!
 lg_track $STALE_PID dns-test-upstream
@@ -98,9 +100,11 @@ $MANY
     - count.test 127.0.0.7:5300
     - refused.test 127.0.0.8:5300 127.0.0.7:5300
     - stale.test 127.0.0.9:5300
+    - big.test 127.0.0.11:5300
+    - flaky.test 127.0.0.12:5300
 CONF
 
-plan 33
+plan 36
 
 for i in $(seq 1 50); do
 	[ "$(in_ns dig +short +time=1 +tries=1 -p 5300 @127.0.0.2 example.org A)" = 93.184.216.34 ] && break
@@ -185,6 +189,13 @@ fi
 # 11: not an open resolver
 r=$(in_ns dig +time=2 +tries=1 -b 127.0.0.10 -p 53 @127.0.0.1 example.org A 2>&1)
 check "a client outside allow gets REFUSED" has "$r" "status: REFUSED"
+# Over TCP it is closed at accept, so it cannot hold connection slots.
+r=$(in_ns dig +tcp +time=2 +tries=1 -b 127.0.0.10 -p 53 @127.0.0.1 example.org A 2>&1)
+if has "$r" "status:"; then
+	not_ok "a TCP client outside allow is closed unanswered" "$r"
+else
+	pass "a TCP client outside allow is closed unanswered"
+fi
 
 # 12: forged answers (wrong ID, wrong question, wrong port) are ignored
 r=$(in_ns dig +short +time=3 +tries=1 -p 53 @127.0.0.1 a.forge.test A 2>&1)
@@ -200,6 +211,11 @@ n=$(grep -c "IN.A.192.0.2" <<<"$r")
 check "upstream TC: retried over TCP, all 60 records" [ "$n" = 60 ]
 r=$(q +notcp +ignore +bufsize=512 t.trunc.test A)
 check "too large for the client's UDP size: TC set" has "$r" "flags: qr tc"
+
+# 14b: a cached answer over 4096 bytes still answers UDP, with TC
+r=$(q +tcp b.big.test A)
+r=$(q +notcp +ignore +bufsize=1232 b.big.test A)
+check "cached answer larger than any UDP answer: TC set" has "$r" "flags: qr tc"
 
 # 15: knotd's own truncation, with dig falling back to TCP
 r=$(q big.example.org TXT)
@@ -266,6 +282,17 @@ if [ -n "$r1" ] && has "$r" "$r1" && has "$r" "30.IN.A"; then
 	pass "stale answer with TTL 30 when the upstream is gone"
 else
 	not_ok "stale answer with TTL 30 when the upstream is gone" "$r1 / $r"
+fi
+
+# 21b: an upstream SERVFAIL neither replaces nor hides the stale answer
+r1=$(in_ns dig +short +time=2 -p 53 @127.0.0.1 f.flaky.test A)
+sleep 2.2
+r=$(in_ns dig +noall +answer +time=3 +tries=1 -p 53 @127.0.0.1 f.flaky.test A)
+r2=$(in_ns dig +noall +answer +time=3 +tries=1 -p 53 @127.0.0.1 f.flaky.test A)
+if [ -n "$r1" ] && has "$r" "30.IN.A.$r1" && has "$r2" "30.IN.A.$r1"; then
+	pass "upstream SERVFAIL: the stale answer, again and again"
+else
+	not_ok "upstream SERVFAIL: the stale answer, again and again" "$r1 / $r / $r2"
 fi
 
 # EDNS version 1 is not ours: BADVERS (RFC 6891 6.1.3)

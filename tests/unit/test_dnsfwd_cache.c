@@ -349,6 +349,31 @@ test_serve_stale(void **state)
 }
 
 static void
+test_servfail_keeps_stale(void **state)
+{
+	struct cache_limits lim = limits;
+	struct cache *c;
+	uint8_t msg[600], fail[600];
+	struct cache_key k;
+	const struct cache_entry *e;
+	size_t len, flen;
+
+	(void)state;
+	lim.stale_ttl = 100;
+	c = cache_new(10, &lim);
+	len = make_answer("sf.example", 0, 10, msg);
+	flen = make_answer("sf.example", DNS_RCODE_SERVFAIL, 0, fail);
+	k = key_for(msg, 0);
+	assert_int_equal(cache_store(c, &k, msg, len, 0), 1);
+	/* Expired: the upstream's SERVFAIL must not replace it. */
+	assert_int_equal(cache_store(c, &k, fail, flen, 20), 0);
+	e = cache_lookup(c, &k, 21, true);
+	assert_non_null(e);
+	assert_int_equal(cache_entry_rcode(e), DNS_RCODE_NOERROR);
+	cache_free(c);
+}
+
+static void
 test_malformed_not_stored(void **state)
 {
 	struct cache *c = cache_new(10, &limits);
@@ -426,6 +451,7 @@ main(void)
 		cmocka_unit_test(test_lru_eviction),
 		cmocka_unit_test(test_replace_same_key),
 		cmocka_unit_test(test_serve_stale),
+		cmocka_unit_test(test_servfail_keeps_stale),
 		cmocka_unit_test(test_malformed_not_stored),
 		cmocka_unit_test(test_memory_bound),
 	};

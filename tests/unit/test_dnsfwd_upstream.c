@@ -285,6 +285,48 @@ test_random_ids_and_ports(void **state)
 		    net_sockaddr_port(&from[0]) != net_sockaddr_port(&from[1]));
 }
 
+static void
+test_rd_always_sent(void **state)
+{
+	struct env *e = *state;
+	struct net_sockaddr from;
+	uint8_t q[512];
+
+	/* The client's RD is 0, but the answer is cached for everyone. */
+	assert_int_equal(ask(e, "rd.example"), 0);
+	assert_true(fake_read(&e->up[0], q, &from) > DNS_HDR_LEN);
+	assert_true((dns_get16(q + 2) & DNS_FLAG_RD) != 0);
+}
+
+static void
+test_compressed_question_ignored(void **state)
+{
+	struct env *e = *state;
+	struct net_sockaddr from;
+	uint8_t q[512], a[64];
+	size_t n;
+
+	/* The root's question as a pointer to QDCOUNT's 0x00: the same
+	 * name, but not where replies write the client's question. */
+	assert_int_equal(ask(e, "."), 0);
+	n = fake_read(&e->up[0], q, &from);
+	assert_true(n > DNS_HDR_LEN + 5);
+	memcpy(a, q, DNS_HDR_LEN);
+	a[2] |= 0x80;
+	a[11] = 0;
+	a[12] = 0xc0;
+	a[13] = 4;
+	memcpy(a + 14, q + 13, 4);
+	sendto(e->up[0].fd, a, 18, 0, &from.sa, from.len);
+	run(e, 100);
+	assert_int_equal(e->out.calls, 0);
+	/* The well-formed answer is still taken. */
+	fake_answer(e->up[0].fd, q, n, &from, 0, 3);
+	run(e, 500);
+	assert_int_equal(e->out.calls, 1);
+	assert_true(e->out.answered);
+}
+
 int
 main(void)
 {
@@ -300,6 +342,10 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_ids_and_ports,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rd_always_sent, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_compressed_question_ignored, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

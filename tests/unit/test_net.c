@@ -644,6 +644,26 @@ test_cidr_contains_boundaries(void **state)
 }
 
 static void
+test_cidr_list_contains_sockaddr(void **state)
+{
+	struct net_cidr list[2];
+	struct net_sockaddr in4, out4, in6;
+
+	(void)state;
+	assert_int_equal(net_parse_cidr("127.0.0.0/8", &list[0]), 0);
+	assert_int_equal(net_parse_cidr("::1/128", &list[1]), 0);
+	assert_int_equal(net_parse_sockaddr("127.9.9.9:53", 0, false, &in4), 0);
+	assert_int_equal(net_parse_sockaddr("192.0.2.1:53", 0, false, &out4),
+			 0);
+	assert_int_equal(net_parse_sockaddr("[::1]:53", 0, false, &in6), 0);
+	assert_true(net_cidr_list_contains_sockaddr(list, 2, &in4.sa));
+	assert_true(net_cidr_list_contains_sockaddr(list, 2, &in6.sa));
+	assert_false(net_cidr_list_contains_sockaddr(list, 2, &out4.sa));
+	assert_false(net_cidr_list_contains_sockaddr(list, 0, &in4.sa));
+	assert_false(net_cidr_list_contains_sockaddr(list, 1, &in6.sa));
+}
+
+static void
 test_cidr_contains_sockaddr(void **state)
 {
 	struct net_cidr c4 = cidr("192.0.2.0/24"), c6 = cidr("2001:db8::/32");
@@ -1055,6 +1075,7 @@ main(void)
 		cmocka_unit_test(test_format_mac_round_trip),
 		cmocka_unit_test(test_format_short_buffer),
 		cmocka_unit_test(test_cidr_contains_boundaries),
+		cmocka_unit_test(test_cidr_list_contains_sockaddr),
 		cmocka_unit_test(test_cidr_contains_sockaddr),
 		cmocka_unit_test(test_sockaddr_equal),
 		cmocka_unit_test(test_addr_equal),
