@@ -161,11 +161,34 @@ cache_stats(const struct cache *c, struct cache_stats *out)
 	*out = c->st;
 }
 
+/* Out of fds: closes those held by unused entries; whether any went. */
+static bool
+cache_evict_fds(struct cache *c)
+{
+	struct cache_entry *e = c->lru_tail, *prev;
+	bool freed = false;
+
+	for (; e != NULL; e = prev) {
+		prev = e->prev;
+		if (e->refs == 1 && (e->file.fd != -1 || e->gz.fd != -1)) {
+			c->st.evictions++;
+			cache_unlink(c, e);
+			freed = true;
+		}
+	}
+	return freed;
+}
+
 static void
 cache_probe_path(struct cache *c, const char *path, struct cache_probe *p)
 {
 	p->fd = http_path_open(c->cfg.rootfd, path,
 			       O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	/* Large files keep their fd while cached: the table may be full. */
+	if (p->fd == -1 && (errno == EMFILE || errno == ENFILE) &&
+	    cache_evict_fds(c))
+		p->fd = http_path_open(c->cfg.rootfd, path,
+				       O_RDONLY | O_NONBLOCK | O_NOCTTY);
 	p->err = 0;
 	if (p->fd == -1 || fstat(p->fd, &p->sb) == -1) {
 		p->kind = CACHE_ERROR;
@@ -368,6 +391,8 @@ cache_get(struct cache *c, const char *path, uint64_t now_ms)
 		e->refs++;
 		return e;
 	}
+	if (e != NULL)
+		e->refs++; /* the probe may evict: not this one */
 	cache_probe_all(c, path, &m, &g);
 	if (e != NULL) {
 		c->st.revalidations++;
@@ -377,11 +402,11 @@ cache_get(struct cache *c, const char *path, uint64_t now_ms)
 			if (g.fd != -1)
 				close(g.fd);
 			e->checked_ms = now_ms;
-			e->refs++;
 			return e;
 		}
 		c->st.reloads++;
 		cache_unlink(c, e);
+		cache_release(c, e);
 	} else {
 		c->st.misses++;
 	}

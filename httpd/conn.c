@@ -420,6 +420,9 @@ conn_process(struct conn *c)
 				take = (size_t)c->discard;
 			in->start += (uint32_t)take;
 			c->discard -= take;
+			/* Reuse the buffer: a body may be larger than it. */
+			if (in->start == in->len)
+				in->start = in->len = 0;
 			if (c->discard > 0)
 				break;
 			in->in_head = false; /* the body is in: request done */

@@ -109,10 +109,7 @@ http_path_clean(const char *in, size_t len, char *out, size_t outsize,
 			return HTTP_PATH_TOO_LONG;
 		seg[sl++] = (char)c;
 	}
-	/* "/a/.." and "/a/." name a directory: keep the trailing slash. */
-	if (n > 1 && out[n - 1] != '/' && len >= 2 &&
-	    (in[len - 1] == '.' && (in[len - 2] == '/' || in[len - 2] == '.')))
-		out[n++] = '/';
+	/* A final "." or ".." leaves the '/' before it: a directory. */
 	out[n] = '\0';
 	*outlen = n;
 	return HTTP_PATH_OK;
@@ -185,7 +182,8 @@ http_path_open(int rootfd, const char *path, int flags)
 		how.flags = (uint64_t)(flags | O_CLOEXEC);
 		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 		fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-		if (fd != -1 || errno != ENOSYS)
+		/* seccomp filters that predate openat2 answer EPERM */
+		if (fd != -1 || (errno != ENOSYS && errno != EPERM))
 			return (int)fd;
 	}
 	return http_path_walk(rootfd, rel, flags);

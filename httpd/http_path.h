@@ -6,7 +6,7 @@
  * that would climb above the root.  http_path_open() then opens the
  * result beneath a directory fd without ever leaving it, even through
  * symlinks (openat2 RESOLVE_BENEATH; per-component O_NOFOLLOW where the
- * kernel has no openat2).
+ * kernel has no openat2 or a seccomp filter refuses it).
  */
 #ifndef LABGATE_HTTP_PATH_H
 #define LABGATE_HTTP_PATH_H

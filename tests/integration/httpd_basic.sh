@@ -138,6 +138,11 @@ r=$(httpd_raw "$PORT" 'GET /sub/ HTTP/1.1\r\nHost: a\r\n\r\nHEAD / HTTP/1.1\r\nH
 is "$(grep -o 'HTTP/1.1 [0-9]*' <<<"$r" | tr '\n' ' ')" \
 	"HTTP/1.1 200 HTTP/1.1 200 HTTP/1.1 404 HTTP/1.1 200 " \
 	"pipelined requests answered in order; body discarded; nothing after close"
+big=$(head -c 20000 /dev/zero | tr '\0' b)
+r=$(httpd_raw "$PORT" "GET /nope HTTP/1.1\r\nHost: a\r\nContent-Length: 20000\r\n\r\n${big}GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+is "$(grep -o 'HTTP/1.1 [0-9]*' <<<"$r" | tr '\n' ' ')" \
+	"HTTP/1.1 404 HTTP/1.1 200 " \
+	"a body larger than the input buffer is discarded, then the next request"
 r=$(httpd_raw "$PORT" 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n')
 like "$r" 'Connection: keep-alive' "HTTP/1.0 keep-alive honoured"
 like "$r" '<TIMEOUT>$' "... and the connection stays open"

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -214,6 +215,36 @@ test_large_and_budget(void **state)
 	assert_true(st.evictions >= 1);
 }
 
+/* Cached large files hold fds: running out evicts them, not 500s. */
+static void
+test_fd_exhaustion(void **state)
+{
+	struct fixture *f = *state;
+	struct cache_entry *e;
+	struct rlimit old, rl;
+	char name[32];
+	int i, errors = 0;
+
+	configure(f, 1000, 1 << 20, 0); /* every file from its fd */
+	for (i = 0; i < 64; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		put(f, name, "x");
+	}
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	rl = old;
+	rl.rlim_cur = 32;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	for (i = 0; i < 64; i++) {
+		snprintf(name, sizeof(name), "/f%d", i);
+		e = cache_get(f->c, name, 1);
+		assert_non_null(e);
+		errors += e->kind != CACHE_FILE;
+		cache_release(f->c, e);
+	}
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(errors, 0);
+}
+
 int
 main(void)
 {
@@ -221,6 +252,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_kinds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_and_budget, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fd_exhaustion, setup,
 						teardown),
 	};
 

@@ -13,7 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -38,6 +43,10 @@ test_clean(void **state)
 		{"/a/./b/.", HTTP_PATH_OK, "/a/b/"},
 		{"/a/../b", HTTP_PATH_OK, "/b"},
 		{"/a/b/..", HTTP_PATH_OK, "/a/"},
+		{"/a/b/%2e", HTTP_PATH_OK, "/a/b/"},
+		{"/x..", HTTP_PATH_OK, "/x.."}, /* a name, not a dot segment */
+		{"/a/b..", HTTP_PATH_OK, "/a/b.."},
+		{"/a/...", HTTP_PATH_OK, "/a/..."},
 		{"/a/%2e%2e/b", HTTP_PATH_OK, "/b"},
 		{"/%41%62", HTTP_PATH_OK, "/Ab"},
 		{"/a%20b", HTTP_PATH_OK, "/a b"},
@@ -208,6 +217,40 @@ test_open_fallback(void **state)
 	expect_open(t->rootfd, "/inside/<b>&x\"", O_RDONLY, EXDEV);
 }
 
+/* openat2 refused with EPERM by a seccomp filter: fall back, not 403. */
+static void
+test_open_seccomp_eperm(void **state)
+{
+	struct tree *t = *state;
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(filter) / sizeof(filter[0]),
+		.filter = filter,
+	};
+	int status, fd;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == -1)
+			_exit(2);
+		fd = http_path_open(t->rootfd, "/file", O_RDONLY);
+		_exit(fd >= 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 2)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void
 test_autoindex(void **state)
 {
@@ -239,6 +282,8 @@ main(void)
 						tree_teardown),
 		cmocka_unit_test_setup_teardown(test_open_fallback, tree_setup,
 						tree_teardown),
+		cmocka_unit_test_setup_teardown(test_open_seccomp_eperm,
+						tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_autoindex, tree_setup,
 						tree_teardown),
 	};
