@@ -139,6 +139,18 @@ config_check(struct config *cfg, const struct raw_config *raw,
 	return c.failed ? -1 : 0;
 }
 
+uint32_t
+check_uint(struct check *c, const char *path, const uint32_t *raw, uint32_t def,
+	   uint32_t min, uint32_t max)
+{
+	if (raw == NULL)
+		return def;
+	if (*raw < min || *raw > max)
+		check_err(c, path, "%u is outside %u..%u (out of range)", *raw,
+			  min, max);
+	return *raw;
+}
+
 struct net_sockaddr *
 check_sockaddrs(struct check *c, const char *path, char *const *list,
 		uint32_t count, uint16_t default_port)

@@ -46,6 +46,12 @@ int check_cidr4(struct check *c, const char *path, const char *text,
 		struct net_cidr *out);
 /* A host-order IPv4 address as text in buf. */
 const char *check_fmt4(uint32_t host_order, char *buf, size_t len);
+/*
+ * An optional number: `def` when absent (raw NULL), else *raw, which must
+ * lie in [min, max] (an error at `path` otherwise).
+ */
+uint32_t check_uint(struct check *c, const char *path, const uint32_t *raw,
+		    uint32_t def, uint32_t min, uint32_t max);
 /* A list of "address[:port]" with a default port; NULL after an error. */
 struct net_sockaddr *check_sockaddrs(struct check *c, const char *path,
 				     char *const *list, uint32_t count,

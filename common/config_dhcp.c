@@ -338,16 +338,10 @@ dhcp_check_subnet(struct check *c, const char *path, struct config_subnet *s,
 	if (check_cidr4(c, entry, raw->network, &s->network) == -1)
 		return; /* everything below is checked against it */
 	dhcp_check_pools(c, path, s, raw);
-	s->lease_time = CONFIG_DEFAULT_LEASE_TIME;
-	if (raw->lease_time != NULL) {
-		s->lease_time = *raw->lease_time;
-		check_path(entry, sizeof(entry), "%s.lease_time", path);
-		if (s->lease_time < CONFIG_MIN_LEASE_TIME ||
-		    s->lease_time > CONFIG_MAX_LEASE_TIME)
-			check_err(c, entry, "%u is outside %d..%d seconds",
-				  s->lease_time, CONFIG_MIN_LEASE_TIME,
-				  CONFIG_MAX_LEASE_TIME);
-	}
+	check_path(entry, sizeof(entry), "%s.lease_time", path);
+	s->lease_time =
+		check_uint(c, entry, raw->lease_time, CONFIG_DEFAULT_LEASE_TIME,
+			   CONFIG_MIN_LEASE_TIME, CONFIG_MAX_LEASE_TIME);
 	dhcp_check_options(c, path, s, raw);
 	dhcp_check_extras(c, path, s, raw);
 	dhcp_check_routes(c, path, s, raw);
@@ -378,11 +372,9 @@ config_check_dhcp(struct check *c, const struct raw_dhcp *raw)
 	d->lease_file = arena_strdup(
 		c->arena, raw->lease_file != NULL ? raw->lease_file
 						  : CONFIG_DEFAULT_LEASE_FILE);
-	d->offer_hold = raw->offer_hold != NULL ? *raw->offer_hold
-						: CONFIG_DEFAULT_OFFER_HOLD;
-	if (d->offer_hold < 1 || d->offer_hold > CONFIG_MAX_OFFER_HOLD)
-		check_err(c, "dhcp.offer_hold", "%u is outside 1..%d seconds",
-			  d->offer_hold, CONFIG_MAX_OFFER_HOLD);
+	d->offer_hold =
+		check_uint(c, "dhcp.offer_hold", raw->offer_hold,
+			   CONFIG_DEFAULT_OFFER_HOLD, 1, CONFIG_MAX_OFFER_HOLD);
 	d->quarantine = raw->quarantine != NULL ? *raw->quarantine
 						: CONFIG_DEFAULT_QUARANTINE;
 	if (d->quarantine > CONFIG_MAX_QUARANTINE)

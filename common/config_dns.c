@@ -181,44 +181,32 @@ dns_check_loop(struct check *c, const struct config_dns *d)
 	}
 }
 
-/* An optional number in [min, max], or its default. */
-static uint32_t
-dns_uint(struct check *c, const char *path, const uint32_t *v, uint32_t def,
-	 uint32_t min, uint32_t max)
-{
-	if (v == NULL)
-		return def;
-	if (*v < min || *v > max)
-		check_err(c, path, "%u is outside %u..%u", *v, min, max);
-	return *v;
-}
-
 static void
 dns_check_limits(struct check *c, struct config_dns *d,
 		 const struct raw_dns *raw)
 {
-	d->timeout = dns_uint(c, "dns.timeout", raw->timeout,
-			      CONFIG_DEFAULT_DNS_TIMEOUT,
-			      CONFIG_MIN_DNS_TIMEOUT, CONFIG_MAX_DNS_TIMEOUT);
-	d->min_ttl = dns_uint(c, "dns.min_ttl", raw->min_ttl, 0, 0, 86400);
-	d->max_ttl = dns_uint(c, "dns.max_ttl", raw->max_ttl,
-			      CONFIG_DEFAULT_MAX_TTL, 1, 7 * 86400);
+	d->timeout = check_uint(c, "dns.timeout", raw->timeout,
+				CONFIG_DEFAULT_DNS_TIMEOUT,
+				CONFIG_MIN_DNS_TIMEOUT, CONFIG_MAX_DNS_TIMEOUT);
+	d->min_ttl = check_uint(c, "dns.min_ttl", raw->min_ttl, 0, 0, 86400);
+	d->max_ttl = check_uint(c, "dns.max_ttl", raw->max_ttl,
+				CONFIG_DEFAULT_MAX_TTL, 1, 7 * 86400);
 	if (d->min_ttl > d->max_ttl)
 		check_err(c, "dns.min_ttl", "%u is above max_ttl %u",
 			  d->min_ttl, d->max_ttl);
-	d->negative_ttl = dns_uint(c, "dns.negative_ttl", raw->negative_ttl,
-				   CONFIG_DEFAULT_NEGATIVE_TTL, 0, 86400);
-	d->servfail_ttl = dns_uint(c, "dns.servfail_ttl", raw->servfail_ttl,
-				   CONFIG_DEFAULT_SERVFAIL_TTL, 0, 300);
-	d->stale_ttl = dns_uint(c, "dns.stale_ttl", raw->stale_ttl,
-				CONFIG_DEFAULT_STALE_TTL, 0, 7 * 86400);
-	d->tcp_timeout = dns_uint(c, "dns.tcp_timeout", raw->tcp_timeout,
-				  CONFIG_DEFAULT_TCP_TIMEOUT, 1, 3600);
-	d->tcp_connections = dns_uint(
+	d->negative_ttl = check_uint(c, "dns.negative_ttl", raw->negative_ttl,
+				     CONFIG_DEFAULT_NEGATIVE_TTL, 0, 86400);
+	d->servfail_ttl = check_uint(c, "dns.servfail_ttl", raw->servfail_ttl,
+				     CONFIG_DEFAULT_SERVFAIL_TTL, 0, 300);
+	d->stale_ttl = check_uint(c, "dns.stale_ttl", raw->stale_ttl,
+				  CONFIG_DEFAULT_STALE_TTL, 0, 7 * 86400);
+	d->tcp_timeout = check_uint(c, "dns.tcp_timeout", raw->tcp_timeout,
+				    CONFIG_DEFAULT_TCP_TIMEOUT, 1, 3600);
+	d->tcp_connections = check_uint(
 		c, "dns.tcp_connections", raw->tcp_connections,
 		CONFIG_DEFAULT_TCP_CONNECTIONS, 1, CONFIG_MAX_TCP_CONNECTIONS);
-	d->workers = dns_uint(c, "dns.workers", raw->workers, 1, 1,
-			      CONFIG_MAX_DNS_WORKERS);
+	d->workers = check_uint(c, "dns.workers", raw->workers, 1, 1,
+				CONFIG_MAX_DNS_WORKERS);
 }
 
 static void
@@ -301,13 +289,9 @@ config_check_dns(struct check *c, const struct raw_dns *raw)
 		check_err(c, "dns.upstreams", "more than %d upstreams",
 			  CONFIG_MAX_DNS_UPSTREAMS);
 	dns_check_loop(c, d);
-	d->cache_size = CONFIG_DEFAULT_CACHE_SIZE;
-	if (raw->cache_size != NULL) {
-		d->cache_size = *raw->cache_size;
-		if (d->cache_size < 1 || d->cache_size > CONFIG_MAX_CACHE_SIZE)
-			check_err(c, "dns.cache_size", "%u is outside 1..%d",
-				  d->cache_size, CONFIG_MAX_CACHE_SIZE);
-	}
+	d->cache_size =
+		check_uint(c, "dns.cache_size", raw->cache_size,
+			   CONFIG_DEFAULT_CACHE_SIZE, 1, CONFIG_MAX_CACHE_SIZE);
 	dns_check_allow(c, d, raw);
 	dns_check_limits(c, d, raw);
 	dns_check_local_domains(c, d, raw);

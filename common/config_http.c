@@ -5,21 +5,15 @@
 #include "arena.h"
 #include "config_check.h"
 
-/* An optional number in [min, max], or its default. */
+/* check_uint for a key of the http section. */
 static uint32_t
 http_num(struct check *c, const char *key, const uint32_t *raw, uint32_t def,
 	 uint32_t min, uint32_t max)
 {
 	char path[64];
 
-	if (raw == NULL)
-		return def;
-	if (*raw < min || *raw > max) {
-		check_path(path, sizeof(path), "http.%s", key);
-		check_err(c, path, "%u is out of range (%u to %u)", *raw, min,
-			  max);
-	}
-	return *raw;
+	check_path(path, sizeof(path), "http.%s", key);
+	return check_uint(c, path, raw, def, min, max);
 }
 
 /* One mime_types entry: "ext type/subtype[; params]". */
