@@ -65,6 +65,59 @@ pick_subnet(struct server *s, struct srv_if *ifp, const struct dhcp_msg *m)
 	return first;
 }
 
+/*
+ * Several subnets on one interface form a shared network (as in Kea and
+ * ISC dhcpd): the next one after `after` on the same interface whose
+ * network holds `addr` (any address when addr is 0), or NULL.
+ */
+static struct srv_subnet *
+shared_next(struct server *s, const struct srv_subnet *sn,
+	    const struct srv_subnet *after, struct in_addr addr)
+{
+	struct net_addr a = {.family = AF_INET, .v4 = addr};
+	size_t i = after != NULL ? (size_t)(after - s->subnets) + 1 : 0;
+
+	if (sn->iface == NULL)
+		return NULL; /* relayed: giaddr names one subnet */
+	for (; i < s->nsubnets; i++) {
+		struct srv_subnet *o = &s->subnets[i];
+
+		if (o == sn || o->iface != sn->iface)
+			continue;
+		if (addr.s_addr == 0 || net_cidr_contains(&o->cfg->network, &a))
+			return o;
+	}
+	return NULL;
+}
+
+/*
+ * In a shared network the message may belong to another subnet than the
+ * interface's own: the one holding the address it names, or, for a
+ * DISCOVER, the one where the client already has a lease.
+ */
+static struct srv_subnet *
+shared_pick(struct server *s, struct srv_subnet *sn, const struct dhcp_msg *m,
+	    const struct client *c)
+{
+	struct net_addr a = {.family = AF_INET};
+	struct srv_subnet *o;
+
+	if (m->type == DHCP_DISCOVER) {
+		if (pool_find(sn->pool, c->id, c->id_len, c->mac) != NULL)
+			return sn;
+		for (o = shared_next(s, sn, NULL, (struct in_addr){0});
+		     o != NULL; o = shared_next(s, sn, o, (struct in_addr){0}))
+			if (pool_find(o->pool, c->id, c->id_len, c->mac) != NULL)
+				return o;
+		return sn;
+	}
+	a.v4 = m->has_requested ? m->requested : m->ciaddr;
+	if (a.v4.s_addr == 0 || net_cidr_contains(&sn->cfg->network, &a))
+		return sn;
+	o = shared_next(s, sn, NULL, a.v4);
+	return o != NULL ? o : sn;
+}
+
 /* A reply slot, or NULL when the queue is full (the request is dropped). */
 static struct srv_reply *
 reply_new(struct server *s)
@@ -277,9 +330,19 @@ on_discover(struct server *s, struct srv_if *ifp, const struct dhcp_msg *m,
 {
 	struct lease *l;
 
+	struct srv_subnet *o = NULL;
+
 	l = pool_offer(sn->pool, c->id, c->id_len, c->mac,
 		       m->has_requested ? &m->requested : NULL, clock_wall(),
 		       s->cfg->offer_hold);
+	/* Shared network: the next subnet's pool when this one is full. */
+	while (l == NULL &&
+	       (o = shared_next(s, sn, o, (struct in_addr){0})) != NULL) {
+		l = pool_offer(o->pool, c->id, c->id_len, c->mac, NULL,
+			       clock_wall(), s->cfg->offer_hold);
+		if (l != NULL)
+			sn = o;
+	}
 	if (l == NULL) {
 		s->n.exhausted++;
 		log_exhausted(sn, c);
@@ -402,7 +465,17 @@ handler_request(struct server *s, struct srv_if *ifp, const struct dhcp_msg *m,
 			    SERVER_MAX_QUEUED, dhcp_type_name(m->type));
 		return;
 	}
+	if (m->hlen == 0 && m->client_id_len == 0) {
+		/* RFC 4390 and the like: nothing else tells clients apart */
+		s->n.ignored++;
+		log_limited(&s->malformed_log, LOG_LEVEL_NOTICE,
+			    "%s without a hardware address or client "
+			    "identifier: ignored",
+			    dhcp_type_name(m->type));
+		return;
+	}
 	client_of(m, &c);
+	sn = shared_pick(s, sn, m, &c);
 	sid = server_id_for(ifp, m, local);
 	switch (m->type) {
 	case DHCP_DISCOVER:

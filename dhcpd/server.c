@@ -162,8 +162,9 @@ ifs_open(struct server *s)
 	return 0;
 }
 
+/* The datagram's local address (spec_dst) and its header destination. */
 static struct in_addr
-pktinfo_local(const struct dgram_slot *slot)
+pktinfo_local(const struct dgram_slot *slot, struct in_addr *dst)
 {
 	struct msghdr h = {.msg_control = slot->control,
 			   .msg_controllen = slot->control_len};
@@ -177,6 +178,7 @@ pktinfo_local(const struct dgram_slot *slot)
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			a = pi.ipi_spec_dst;
+			*dst = pi.ipi_addr;
 		}
 	}
 	return a;
@@ -189,6 +191,7 @@ handle_datagram(struct server *s, struct srv_if *ifp,
 	struct dhcp_msg m;
 	enum dhcp_parse_err e;
 	char peer[NET_ADDRSTRLEN];
+	struct in_addr local, dst = {0};
 
 	s->n.received++;
 	if (slot->truncated)
@@ -205,7 +208,15 @@ handle_datagram(struct server *s, struct srv_if *ifp,
 			dhcp_parse_strerror(e));
 		return;
 	}
-	handler_request(s, ifp, &m, pktinfo_local(slot));
+	local = pktinfo_local(slot, &dst);
+	/*
+	 * A relay that broadcasts onto a served LAN reaches both this
+	 * interface's socket and the relay socket: the relay socket answers.
+	 */
+	if (ifp->name[0] != '\0' && m.giaddr.s_addr != 0 &&
+	    dst.s_addr == htonl(INADDR_BROADCAST) && if_by_name(s, "") != NULL)
+		return;
+	handler_request(s, ifp, &m, local);
 }
 
 /* Every lease in memory, as a journal record. */

@@ -3,11 +3,13 @@
 # whose giaddr is inside its network.  A hand-made relayed DISCOVER gets
 # its OFFER on port 67 of the relay with option 82 echoed; then dhclient
 # in a third namespace gets a lease through ISC dhcrelay (-a: with agent
-# information, which dhcrelay strips again).
+# information, which dhcrelay strips again).  The server also serves its
+# own LAN, so a relayed request broadcast onto that LAN reaches two of
+# its sockets: it must be answered once.
 . "$(dirname "$0")/dhcpd_lib.sh"
 dl_require_root
 command -v python3 >/dev/null || dl_skip_all "python3 not installed"
-dl_plan 8
+dl_plan 9
 
 S=$(lg_ns server) && R=$(lg_ns relay) && C=$(lg_ns client) ||
 	bail_out "cannot create the namespaces"
@@ -24,6 +26,9 @@ cat >"$W/lab.yaml" <<EOF
 dhcp:
   lease_file: $W/leases
   subnets:
+    - interface: ds$DL_ID
+      network: 192.0.2.0/24
+      pools: [192.0.2.100-192.0.2.150]
     - network: 10.77.0.0/24
       pools: [10.77.0.100-10.77.0.150]
       router: 10.77.0.1
@@ -33,7 +38,7 @@ dhcp:
           via: 10.77.0.1
 EOF
 dl_dhcpd "$S" "$W/lab.yaml"
-dl_ok $? "dhcpd starts with a relay-only subnet"
+dl_ok $? "dhcpd starts with a LAN subnet and a relay-only subnet"
 
 # A relayed DISCOVER from port 67 of the relay's address; the answer
 # must come back to that port with yiaddr in the relayed network and
@@ -103,6 +108,33 @@ for why in "too short" "not a BOOTREQUEST" "bad hardware address length" \
 done
 [ "$n" -ge 1 ] && [ "$n" -le 10 ] && [ "$kinds" -ge 1 ]
 dl_ok $? "malformed requests logged, rate-limited ($n lines, $kinds kinds named)"
+
+# A relayed DISCOVER broadcast onto the served LAN: one OFFER, not two.
+timeout 10 ip netns exec "$R" python3 - "du$DL_ID" >"$W/bcast.txt" 2>&1 <<'EOF'
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, sys.argv[1].encode())
+s.bind(("", 67))
+hdr = struct.pack("!BBBBIHH4s4s4s4s16s64s128sI", 1, 1, 6, 1, 0xb0ca, 0, 0,
+                  bytes(4), bytes(4), bytes(4), bytes([10, 77, 0, 1]),
+                  bytes([2, 0, 0x5e, 0, 0x53, 0x44]) + bytes(10), bytes(64),
+                  bytes(128), 0x63825363)
+s.sendto(hdr + bytes([53, 1, 1, 255]), ("255.255.255.255", 67))
+offers, end = 0, time.time() + 2
+while time.time() < end:
+    s.settimeout(max(0.01, end - time.time()))
+    try:
+        data, peer = s.recvfrom(2048)
+    except socket.timeout:
+        break
+    if data[0] == 2 and data[4:8] == struct.pack("!I", 0xb0ca):
+        offers += 1
+print("offers", offers)
+EOF
+grep -q "^offers 1$" "$W/bcast.txt"
+dl_ok $? "a relayed DISCOVER broadcast on a served LAN is answered once ($(cat "$W/bcast.txt"))"
 
 if command -v dhcrelay >/dev/null && command -v dhclient >/dev/null; then
 	ip netns exec "$R" dhcrelay -d -4 -a -pf "$W/dhcrelay.pid" \

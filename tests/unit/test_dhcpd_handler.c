@@ -56,6 +56,18 @@ static const char yaml[] = "dhcp:\n"
 			   "        - code: 66\n"
 			   "          hex: " BIG_HEX "\n";
 
+/* A shared network: two subnets on one interface. */
+static const char yaml_shared[] = "dhcp:\n"
+				  "  lease_file: /unused\n"
+				  "  subnets:\n"
+				  "    - interface: eth9\n"
+				  "      network: 192.0.2.0/24\n"
+				  "      pools: [192.0.2.100-192.0.2.101]\n"
+				  "    - interface: eth9\n"
+				  "      network: 198.18.5.0/24\n"
+				  "      pools: [198.18.5.10-198.18.5.11]\n"
+				  "      router: 198.18.5.1\n";
+
 struct fixture {
 	struct config *cfg;
 	struct server s;
@@ -66,7 +78,7 @@ struct fixture {
 };
 
 static int
-setup(void **state)
+setup_yaml(void **state, const char *text)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct config_errors e;
@@ -76,7 +88,7 @@ setup(void **state)
 
 	log_set_level(LOG_LEVEL_ERROR);
 	clock_refresh();
-	f->cfg = config_load_buffer("t.yaml", yaml, strlen(yaml), &e);
+	f->cfg = config_load_buffer("t.yaml", text, strlen(text), &e);
 	assert_non_null(f->cfg);
 	f->s.cfg = f->cfg->dhcp;
 	f->s.nsubnets = f->cfg->dhcp->subnets_count;
@@ -93,7 +105,9 @@ setup(void **state)
 	f->ifp.addr.s_addr = inet_addr("192.0.2.254");
 	f->relay.fd = 7;
 	f->relay.raw_fd = -1;
-	f->s.subnets[0].iface = &f->ifp;
+	for (i = 0; i < f->s.nsubnets; i++)
+		if (f->s.subnets[i].cfg->interface != NULL)
+			f->s.subnets[i].iface = &f->ifp;
 	f->s.replies = calloc(SERVER_MAX_REPLIES, sizeof(*f->s.replies));
 	f->s.malformed_log = f->s.store_log = f->s.send_log = lim;
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_dhcpd_handler.XXXXXX");
@@ -103,6 +117,18 @@ setup(void **state)
 	assert_non_null(f->s.store);
 	*state = f;
 	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return setup_yaml(state, yaml);
+}
+
+static int
+setup_shared(void **state)
+{
+	return setup_yaml(state, yaml_shared);
 }
 
 static int
@@ -126,6 +152,8 @@ teardown(void **state)
 struct req {
 	uint8_t type;
 	uint8_t mac_last;
+	bool no_hw; /* htype 32 (InfiniBand), hlen 0 */
+	const char *client_id;
 	const char *ciaddr, *giaddr, *requested, *server_id;
 	uint16_t flags;
 	const uint8_t *prl;
@@ -144,8 +172,8 @@ send_req(struct fixture *f, struct srv_if *ifp, const struct req *q)
 	struct in_addr a;
 
 	b[0] = 1;
-	b[1] = 1;
-	b[2] = 6;
+	b[1] = q->no_hw ? 32 : 1;
+	b[2] = q->no_hw ? 0 : 6;
 	b[7] = q->mac_last;
 	b[10] = (uint8_t)(q->flags >> 8);
 	if (q->ciaddr != NULL)
@@ -163,6 +191,12 @@ send_req(struct fixture *f, struct srv_if *ifp, const struct req *q)
 		b[n++] = 4;
 		inet_pton(AF_INET, q->requested, b + n);
 		n += 4;
+	}
+	if (q->client_id != NULL) {
+		b[n++] = DHO_CLIENT_ID;
+		b[n++] = (uint8_t)strlen(q->client_id);
+		memcpy(b + n, q->client_id, strlen(q->client_id));
+		n += strlen(q->client_id);
 	}
 	if (q->server_id != NULL) {
 		b[n++] = DHO_SERVER_ID;
@@ -536,6 +570,90 @@ test_exhaustion(void **state)
 	assert_int_equal(f->s.n.exhausted, 1);
 }
 
+/* Shared network: a full first pool spills into the second subnet. */
+static void
+test_shared_exhaustion(void **state)
+{
+	struct fixture *f = *state;
+	struct req q = {.type = DHCP_DISCOVER};
+	char a[16];
+	unsigned i;
+
+	for (i = 1; i <= 5; i++) {
+		q.mac_last = (uint8_t)(40 + i);
+		send_req(f, &f->ifp, &q);
+	}
+	assert_int_equal(f->s.nreplies, 4);
+	assert_string_equal(yiaddr(&f->s.replies[2], a), "198.18.5.10");
+	assert_string_equal(yiaddr(&f->s.replies[3], a), "198.18.5.11");
+	assert_int_equal(f->s.n.exhausted, 1);
+}
+
+/*
+ * A client holding a lease in the second subnet of the interface: its
+ * INIT-REBOOT (no server id, option 50) gets an ACK from that subnet,
+ * with that subnet's router, not a NAK; and its DISCOVER offers the same
+ * address again.
+ */
+static void
+test_shared_init_reboot(void **state)
+{
+	struct fixture *f = *state;
+	struct req q = {.type = DHCP_DISCOVER};
+	const uint8_t *rt;
+	uint8_t len;
+	unsigned i;
+	char a[16];
+
+	for (i = 1; i <= 3; i++) { /* the third spills into 198.18.5.0/24 */
+		q.mac_last = (uint8_t)(50 + i);
+		send_req(f, &f->ifp, &q);
+	}
+	assert_string_equal(yiaddr(&f->s.replies[2], a), "198.18.5.10");
+	q = (struct req){.type = DHCP_REQUEST, .mac_last = 53,
+			 .requested = "198.18.5.10",
+			 .server_id = "192.0.2.254"};
+	send_req(f, &f->ifp, &q);
+	assert_int_equal(reply_type(&f->s.replies[3]), DHCP_ACK);
+	q.server_id = NULL; /* INIT-REBOOT */
+	send_req(f, &f->ifp, &q);
+	assert_int_equal(f->s.nreplies, 5);
+	assert_int_equal(reply_type(&f->s.replies[4]), DHCP_ACK);
+	assert_string_equal(yiaddr(&f->s.replies[4], a), "198.18.5.10");
+	rt = reply_opt(&f->s.replies[4], DHO_ROUTER, &len);
+	assert_non_null(rt);
+	assert_int_equal(len, 4);
+	assert_memory_equal(rt, "\xc6\x12\x05\x01", 4);
+	q = (struct req){.type = DHCP_DISCOVER, .mac_last = 53};
+	send_req(f, &f->ifp, &q);
+	assert_string_equal(yiaddr(&f->s.replies[5], a), "198.18.5.10");
+	/* outside every subnet of the interface: still a NAK */
+	q = (struct req){.type = DHCP_REQUEST, .mac_last = 53,
+			 .requested = "203.0.113.9"};
+	send_req(f, &f->ifp, &q);
+	assert_int_equal(reply_type(&f->s.replies[6]), DHCP_NAK);
+}
+
+/* No chaddr and no option 61: nothing tells such clients apart. */
+static void
+test_no_identity(void **state)
+{
+	struct fixture *f = *state;
+	struct req q = {.type = DHCP_DISCOVER, .no_hw = true};
+	char a0[16], a1[16];
+
+	send_req(f, &f->ifp, &q);
+	assert_int_equal(f->s.nreplies, 0);
+	assert_int_equal(f->s.n.ignored, 1);
+	q.client_id = "ib-host-1";
+	send_req(f, &f->ifp, &q);
+	q.client_id = "ib-host-2";
+	send_req(f, &f->ifp, &q);
+	assert_int_equal(f->s.nreplies, 2);
+	assert_string_not_equal(yiaddr(&f->s.replies[0], a0),
+				yiaddr(&f->s.replies[1], a1));
+}
+
 int
 main(void)
 {
@@ -555,6 +673,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_journal_queue_cap, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_exhaustion, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_shared_exhaustion,
+						setup_shared, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_init_reboot,
+						setup_shared, teardown),
+		cmocka_unit_test_setup_teardown(test_no_identity, setup,
 						teardown),
 	};
 
