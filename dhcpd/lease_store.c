@@ -35,6 +35,12 @@ struct lease_store {
 	int fsync_failed, ftrunc_failed;
 	uint64_t tmp_records;
 	int tmp_errno; /* a rewrite_add failed: the rewrite must fail */
+	/*
+	 * The queue set aside while a rewrite uses buf: dropped when the
+	 * rewrite succeeds (it holds every lease), queued again if it fails.
+	 */
+	uint8_t *hbuf;
+	size_t hlen, hcap, hqueued;
 	struct lease_store_io io;
 	struct lease_store_stats stats;
 };
@@ -353,6 +359,7 @@ lease_store_close(struct lease_store *st)
 	free(st->path);
 	free(st->tmp_path);
 	free(st->buf);
+	free(st->hbuf);
 	free(st->fbuf);
 	free(st);
 }
@@ -472,11 +479,42 @@ lease_store_should_compact(const struct lease_store *st, size_t live)
 	       st->stats.records > 2 * (uint64_t)live;
 }
 
+/* Exchanges the queue and the set-aside buffer. */
+static void
+queue_swap(struct lease_store *st)
+{
+	uint8_t *b = st->buf;
+	size_t len = st->len, cap = st->cap, queued = st->queued;
+
+	st->buf = st->hbuf;
+	st->len = st->hlen;
+	st->cap = st->hcap;
+	st->queued = st->hqueued;
+	st->hbuf = b;
+	st->hlen = len;
+	st->hcap = cap;
+	st->hqueued = queued;
+}
+
+/* A rewrite failed: its buffer is dropped, the queue comes back. */
+static void
+rewrite_abandon(struct lease_store *st)
+{
+	if (st->tmp_fd != -1) {
+		close(st->tmp_fd);
+		st->tmp_fd = -1;
+		unlink(st->tmp_path);
+	}
+	queue_swap(st);
+	st->hlen = st->hqueued = 0;
+}
+
 int
 lease_store_rewrite_begin(struct lease_store *st, char *err, size_t errlen)
 {
 	if (st->tmp_fd != -1)
-		close(st->tmp_fd);
+		rewrite_abandon(st); /* an unfinished one: never ended */
+	queue_swap(st);
 	st->len = st->queued = 0;
 	st->tmp_records = 0;
 	st->tmp_errno = 0;
@@ -485,10 +523,12 @@ lease_store_rewrite_begin(struct lease_store *st, char *err, size_t errlen)
 		     O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
 	if (st->tmp_fd == -1) {
 		snprintf(err, errlen, "%s: %s", st->tmp_path, strerror(errno));
+		rewrite_abandon(st);
 		return -1;
 	}
 	if (buf_reserve(st, LEASE_STORE_MAGIC_LEN) == -1) {
 		snprintf(err, errlen, "out of memory");
+		rewrite_abandon(st);
 		return -1;
 	}
 	memcpy(st->buf, LEASE_STORE_MAGIC, LEASE_STORE_MAGIC_LEN);
@@ -574,6 +614,7 @@ lease_store_rewrite_end(struct lease_store *st, char *err, size_t errlen)
 	st->stats.commits++;
 	st->failed = 0;
 	st->len = st->queued = 0;
+	st->hlen = st->hqueued = 0; /* the new file holds them */
 	if (sync_dir(st->path) == -1) {
 		/* the new file is in place but its name may not be durable */
 		snprintf(err, errlen, "%s: directory fsync: %s", st->path,
@@ -586,10 +627,7 @@ fail:
 	snprintf(err, errlen, "%s: rewrite failed at %s: %s", st->path, step,
 		 strerror(errno));
 	st->stats.failures++;
-	close(st->tmp_fd);
-	st->tmp_fd = -1;
-	unlink(st->tmp_path);
-	st->len = st->queued = 0;
+	rewrite_abandon(st);
 	return -1;
 }
 

@@ -107,7 +107,8 @@ int lease_store_should_compact(const struct lease_store *st, size_t live);
  * A rewrite: begin opens path.new, add writes each live lease, end
  * fsyncs it, renames it over the journal and fsyncs the directory.
  * end returns 0 (the store is healthy again and the queue is empty) or
- * -1 with the cause in err (the old journal stays in use or failed).
+ * -1 with the cause in err (the old journal stays in use or failed, and
+ * the records queued before begin are queued again).
  */
 int lease_store_rewrite_begin(struct lease_store *st, char *err, size_t errlen);
 int lease_store_rewrite_add(struct lease_store *st, const struct lease *l);

@@ -426,8 +426,9 @@ commit_kick(struct server *s, bool force)
 /*
  * The journal grew past compact_at: rewrite it from memory.  The rewrite
  * holds the queued records too, so their ACKs may leave.  A failed one
- * (a nearly full disk that still takes appends) is not retried until the
- * journal has doubled, so it cannot cost a full rewrite per commit.
+ * (a nearly full disk that still takes appends) gives the queue back to
+ * the journal, whose next commit releases those ACKs, and is not retried
+ * until the journal has doubled, so it cannot cost a rewrite per commit.
  */
 static void
 compact(struct server *s, size_t records)

@@ -481,6 +481,45 @@ test_rewrite_flush_failure(void **state)
 	lease_store_close(st);
 }
 
+/*
+ * A failed compaction must not lose the records queued before it began
+ * (the releases and declines of that turn, and the records the waiting
+ * ACKs stand on): they are queued again and the next commit writes them.
+ */
+static void
+test_rewrite_failure_keeps_queue(void **state)
+{
+	char err[LEASE_STORE_ERRLEN];
+	struct lease_store *st;
+	struct lease_rec r;
+	struct seen s;
+	uint32_t i;
+
+	(void)state;
+	st = open_store(&s);
+	lease_store_set_io(st, &faulty);
+	append_range(st, 0, 3);
+	assert_int_equal(lease_store_commit(st), 0);
+	append_range(st, 3, 5); /* queued, not yet committed */
+	assert_int_equal(lease_store_pending(st), 2);
+	assert_int_equal(lease_store_rewrite_begin(st, err, sizeof(err)), 0);
+	for (i = 0; i < 5; i++) {
+		make(&r, i);
+		assert_int_equal(lease_store_rewrite_add(st, &r.lease), 0);
+	}
+	fail_write_after = 0; /* the disk is full for the new file */
+	assert_int_equal(lease_store_rewrite_end(st, err, sizeof(err)), -1);
+	fail_write_after = -1;
+	assert_false(lease_store_failed(st)); /* the old journal is fine */
+	assert_int_equal(lease_store_pending(st), 2);
+	assert_int_equal(lease_store_commit(st), 0);
+	lease_store_set_io(st, NULL);
+	lease_store_close(st);
+	st = open_store(&s);
+	assert_int_equal(s.count, 5);
+	lease_store_close(st);
+}
+
 static void
 test_million(void **state)
 {
@@ -531,6 +570,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_write_failure, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rewrite_flush_failure,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rewrite_failure_keeps_queue,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_million, setup, teardown),
 	};
