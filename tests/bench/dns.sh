@@ -10,19 +10,25 @@
 #   hits    1,000 names, all cached (each server warmed first)
 #   misses  unique names (NXDOMAIN from knotd): every query goes upstream
 #   rss     RSS after 100,000 distinct answers were cached
+#   prefetch  dnsfwd alone, dns.prefetch off then on: 100 names whose TTL
+#           is 4 s, asked at a steady 4,000 queries/s for PREFETCH_SECS;
+#           counts the answers that had to wait for the upstream (cache
+#           misses after the warm-up), the refreshes, the mean latency and
+#           the CPU per query
 # "Per core" is answers per second of server CPU (utime+stime of the
 # process over the window); ratios are dnsfwd's over each peer's.
 # Every server's answers are checked (rcode and data) before timing.
 #
 # Needs root, knotd (knot), dnsperf, and the peers it finds: unbound,
 # dnsmasq (dnsmasq-base), dnsdist.  Environment: ROUNDS (3), SECONDS_PER
-# (10).
+# (10), PREFETCH_SECS (16), PREFETCH_ONLY (set: only the prefetch case).
 set -u
 
 SRC=${LABGATE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BLD=${LABGATE_BUILDDIR:-$SRC/build}
 DNSFWD=$BLD/dnsfwd/dnsfwd
 ROUNDS=${ROUNDS:-3}
+PREFETCH_SECS=${PREFETCH_SECS:-16}
 SECS=${SECONDS_PER:-10}
 SERVER_CPU=1
 LOAD_CPU=0
@@ -98,6 +104,7 @@ CONF
 	echo 'ns IN A 127.0.0.2'
 	awk -v n=$FILL_NAMES 'BEGIN { for (i = 1; i <= n; i++)
 		printf "h%d IN A 10.%d.%d.%d\n", i, int(i / 65536), int(i / 256) % 256, i % 256 }'
+	awk 'BEGIN { for (i = 1; i <= 100; i++) printf "p%d 4 IN A 10.200.0.%d\n", i, i }'
 } >"$TMP/knot/bench.test.zone"
 ip netns exec "$NS" taskset -c $LOAD_CPU knotd -c "$TMP/knot/knot.conf" >"$TMP/knotd.log" 2>&1 &
 PIDS+=($!)
@@ -109,6 +116,7 @@ done
 	die "knotd does not answer (log: $(tail -3 "$TMP/knotd.log"))"
 
 awk 'BEGIN { for (i = 1; i <= 1000; i++) printf "h%d.bench.test A\n", i }' >"$TMP/hits.txt"
+awk 'BEGIN { for (i = 1; i <= 100; i++) printf "p%d.bench.test A\n", i }' >"$TMP/prefetch.txt"
 awk -v n=$FILL_NAMES 'BEGIN { for (i = 1; i <= n; i++) printf "h%d.bench.test A\n", i }' >"$TMP/fill.txt"
 
 # --- the servers --------------------------------------------------------------------
@@ -223,6 +231,7 @@ declare -A HITS MISS RSS QPSH QPSM
 for name in "${PEERS[@]}"; do HITS[$name]=""; MISS[$name]=""; QPSH[$name]=""; QPSM[$name]=""; done
 say "servers: ${PEERS[*]}; server on CPU $SERVER_CPU, dnsperf and knotd on CPU $LOAD_CPU; $ROUNDS rounds of ${SECS}s"
 
+[ -n "${PREFETCH_ONLY:-}" ] && ROUNDS=0 && PEERS=(dnsfwd)
 for round in $(seq 1 "$ROUNDS"); do
 	for name in "${PEERS[@]}"; do
 		start_server "$name" || continue
@@ -254,6 +263,7 @@ done
 
 # (c) RSS with 100,000 cached answers (once per server).
 for name in "${PEERS[@]}"; do
+	[ -n "${PREFETCH_ONLY:-}" ] && break
 	start_server "$name" || continue
 	in_ns taskset -c $LOAD_CPU dnsperf -s 127.0.0.1 -d "$TMP/fill.txt" -n 1 -c 8 -q 100 >/dev/null 2>&1
 	a=$(in_ns dig +short +time=2 +tries=1 @127.0.0.1 h99999.bench.test A)
@@ -262,23 +272,70 @@ for name in "${PEERS[@]}"; do
 	stop_server
 done
 
+# (d) prefetch, dnsfwd only: misses while names expire under steady load.
+prefetch_run() { # MODE (false|true): prints "misses prefetches latency_us cpu_us_per_query"
+	local conf=$TMP/dnsfwd-prefetch.yaml pid out m0 m1 p1 t0 t1
+	cat >"$conf" <<CONF
+log:
+  level: notice
+dns:
+  listen: [127.0.0.1:53]
+  upstreams: [127.0.0.2:5300]
+  prefetch: $1
+CONF
+	ip netns exec "$NS" taskset -c $SERVER_CPU "$DNSFWD" -c "$conf" >"$TMP/prefetch-$1.log" 2>&1 &
+	pid=$!
+	PIDS+=($pid)
+	for i in $(seq 1 100); do
+		[ -n "$(in_ns dig +short +time=1 +tries=1 @127.0.0.1 p1.bench.test A 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	in_ns taskset -c $LOAD_CPU dnsperf -s 127.0.0.1 -d "$TMP/prefetch.txt" -n 1 -c 1 >/dev/null 2>&1
+	kill -USR1 "$pid"
+	sleep 0.3
+	m0=$(grep -o 'misses [0-9]*' "$TMP/prefetch-$1.log" | tail -1 | awk '{ print $2 }')
+	t0=$(cpu_ticks "$pid")
+	out=$(in_ns taskset -c $LOAD_CPU dnsperf -s 127.0.0.1 -d "$TMP/prefetch.txt" -c 8 -T 1 \
+		-Q 4000 -l "$PREFETCH_SECS" 2>&1)
+	t1=$(cpu_ticks "$pid")
+	kill -USR1 "$pid"
+	sleep 0.3
+	m1=$(grep -o 'misses [0-9]*' "$TMP/prefetch-$1.log" | tail -1 | awk '{ print $2 }')
+	p1=$(grep -o 'prefetches [0-9]*' "$TMP/prefetch-$1.log" | tail -1 | awk '{ print $2 }')
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	awk -v m=$((m1 - m0)) -v p="$p1" -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
+		/Queries completed:/ { done = $3 }
+		/Average Latency/ { lat = $4 * 1e6 }
+		END { printf "%d %d %.0f %.2f %d\n", m, p, lat, done ? ticks / hz * 1e6 / done : 0, done }' <<<"$out"
+}
+read -r pm_off pp_off pl_off pc_off pd_off <<<"$(prefetch_run false)"
+read -r pm_on pp_on pl_on pc_on pd_on <<<"$(prefetch_run true)"
+
+if [ -z "${PREFETCH_ONLY:-}" ]; then
+	echo
+	printf '%-8s %14s %10s %14s %10s %10s\n' server "hits/core-s" "hits qps" "misses/core-s" "miss qps" "RSS MB"
+	for name in "${PEERS[@]}"; do
+		h=$(tr ' ' '\n' <<<"${HITS[$name]}" | grep . | median)
+		m=$(tr ' ' '\n' <<<"${MISS[$name]}" | grep . | median)
+		hq=$(tr ' ' '\n' <<<"${QPSH[$name]}" | grep . | median)
+		mq=$(tr ' ' '\n' <<<"${QPSM[$name]}" | grep . | median)
+		printf '%-8s %14s %10s %14s %10s %10s\n' "$name" "$h" "$hq" "$m" "$mq" \
+			"$(awk -v k="${RSS[$name]:-0}" 'BEGIN { printf "%.1f", k / 1024 }')"
+		eval "MED_H_$name=$h MED_M_$name=$m"
+	done
+	echo
+	for name in "${PEERS[@]}"; do
+		[ "$name" = dnsfwd ] && continue
+		eval "ph=\$MED_H_$name pm=\$MED_M_$name"
+		awk -v n="$name" -v fh="$MED_H_dnsfwd" -v ph="$ph" -v fm="$MED_M_dnsfwd" -v pm="$pm" \
+			-v fr="${RSS[dnsfwd]:-0}" -v pr="${RSS[$name]:-0}" 'BEGIN {
+			printf "dnsfwd vs %-8s per core: hits %.2fx, misses %.2fx; RSS %.2f of theirs\n", n,
+				ph ? fh / ph : 0, pm ? fm / pm : 0, pr ? fr / pr : 0 }'
+	done
+fi
 echo
-printf '%-8s %14s %10s %14s %10s %10s\n' server "hits/core-s" "hits qps" "misses/core-s" "miss qps" "RSS MB"
-for name in "${PEERS[@]}"; do
-	h=$(tr ' ' '\n' <<<"${HITS[$name]}" | grep . | median)
-	m=$(tr ' ' '\n' <<<"${MISS[$name]}" | grep . | median)
-	hq=$(tr ' ' '\n' <<<"${QPSH[$name]}" | grep . | median)
-	mq=$(tr ' ' '\n' <<<"${QPSM[$name]}" | grep . | median)
-	printf '%-8s %14s %10s %14s %10s %10s\n' "$name" "$h" "$hq" "$m" "$mq" \
-		"$(awk -v k="${RSS[$name]:-0}" 'BEGIN { printf "%.1f", k / 1024 }')"
-	eval "MED_H_$name=$h MED_M_$name=$m"
-done
-echo
-for name in "${PEERS[@]}"; do
-	[ "$name" = dnsfwd ] && continue
-	eval "ph=\$MED_H_$name pm=\$MED_M_$name"
-	awk -v n="$name" -v fh="$MED_H_dnsfwd" -v ph="$ph" -v fm="$MED_M_dnsfwd" -v pm="$pm" \
-		-v fr="${RSS[dnsfwd]:-0}" -v pr="${RSS[$name]:-0}" 'BEGIN {
-		printf "dnsfwd vs %-8s per core: hits %.2fx, misses %.2fx; RSS %.2f of theirs\n", n,
-			ph ? fh / ph : 0, pm ? fm / pm : 0, pr ? fr / pr : 0 }'
-done
+echo "dnsfwd dns.prefetch (100 names, TTL 4 s, 4,000 queries/s for ${PREFETCH_SECS}s):"
+printf '  %-4s %8s answers, %6s waited for the upstream, %5s refreshes, mean latency %4s us, %s us CPU per query\n' \
+	off "${pd_off:-0}" "${pm_off:-?}" "${pp_off:-?}" "${pl_off:-?}" "${pc_off:-?}" \
+	on "${pd_on:-0}" "${pm_on:-?}" "${pp_on:-?}" "${pl_on:-?}" "${pc_on:-?}"
