@@ -172,6 +172,7 @@ struct config_dns {
 	uint32_t tcp_timeout;      /* seconds a TCP client may idle */
 	uint32_t tcp_connections;  /* TCP clients at once */
 	uint32_t workers;          /* processes on SO_REUSEPORT sockets */
+	bool prefetch; /* refresh cached answers hit near their expiry */
 };
 
 struct config_http {

@@ -207,6 +207,7 @@ dns_check_limits(struct check *c, struct config_dns *d,
 		CONFIG_DEFAULT_TCP_CONNECTIONS, 1, CONFIG_MAX_TCP_CONNECTIONS);
 	d->workers = check_uint(c, "dns.workers", raw->workers, 1, 1,
 				CONFIG_MAX_DNS_WORKERS);
+	d->prefetch = raw->prefetch != NULL && *raw->prefetch;
 }
 
 static void

@@ -98,6 +98,7 @@ struct raw_dns {
 	uint32_t *tcp_timeout;
 	uint32_t *tcp_connections;
 	uint32_t *workers;
+	bool *prefetch;
 };
 
 struct raw_http {

@@ -9,8 +9,9 @@ struct cache_entry {
 	struct cache_entry *hnext;       /* hash bucket chain */
 	struct cache_entry *prev, *next; /* LRU: head is most recent */
 	uint32_t hash;
-	uint32_t stored; /* monotonic seconds */
-	uint32_t expire; /* monotonic seconds */
+	uint32_t stored;      /* monotonic seconds */
+	uint32_t expire;      /* monotonic seconds */
+	uint32_t prefetch_at; /* near expiry from here; UINT32_MAX: claimed */
 	uint16_t msg_len;
 	uint16_t ttl_count;
 	uint16_t qtype, qclass;
@@ -171,7 +172,7 @@ cache_find(struct cache *c, const struct cache_key *k)
 	return NULL;
 }
 
-const struct cache_entry *
+struct cache_entry *
 cache_lookup(struct cache *c, const struct cache_key *k, uint32_t now,
 	     bool stale)
 {
@@ -195,6 +196,25 @@ cache_lookup(struct cache *c, const struct cache_key *k, uint32_t now,
 	c->st.hits++;
 	cache_touch(c, e);
 	return e;
+}
+
+uint32_t
+cache_prefetch_at(uint32_t stored, uint32_t life)
+{
+	uint32_t window =
+		(uint32_t)(((uint64_t)life * CACHE_PREFETCH_PERCENT + 99) /
+			   100);
+
+	return stored + life - window;
+}
+
+bool
+cache_prefetch_due(struct cache_entry *e, uint32_t now)
+{
+	if (now < e->prefetch_at)
+		return false;
+	e->prefetch_at = UINT32_MAX;
+	return true;
 }
 
 unsigned
@@ -371,6 +391,7 @@ cache_store(struct cache *c, const struct cache_key *k, const uint8_t *msg,
 		return -1;
 	e->stored = now;
 	e->expire = now + (uint32_t)life;
+	e->prefetch_at = cache_prefetch_at(now, (uint32_t)life);
 	cache_insert(c, e);
 	return 1;
 }

@@ -19,6 +19,9 @@
 #define CACHE_KEY_CD    0x02 /* checking disabled */
 #define CACHE_MAX_TTLS  256  /* RRs with a TTL per cached answer */
 #define CACHE_STALE_TTL 30   /* TTL of a stale answer (RFC 8767 4) */
+/* dns.prefetch: a hit in this last part of an entry's lifetime refreshes
+ * it (as Unbound's prefetch), at least the last second. */
+#define CACHE_PREFETCH_PERCENT 10
 /*
  * Memory: an answer larger than CACHE_MAX_ANSWER is not kept, and all
  * entries together stay under max_entries * CACHE_BYTES_PER_ENTRY (LRU
@@ -67,9 +70,19 @@ void cache_key_hash(struct cache_key *k);
  * a miss.  With stale set, an expired entry still inside stale_ttl is
  * returned too (and counted as a stale hit).
  */
-const struct cache_entry *cache_lookup(struct cache *c,
-				       const struct cache_key *k, uint32_t now,
-				       bool stale);
+struct cache_entry *cache_lookup(struct cache *c, const struct cache_key *k,
+				 uint32_t now, bool stale);
+/*
+ * When an entry stored at `stored` for `life` seconds is near expiry:
+ * CACHE_PREFETCH_PERCENT of life (rounded up) before it expires.
+ */
+uint32_t cache_prefetch_at(uint32_t stored, uint32_t life);
+/*
+ * dns.prefetch, on a fresh hit: true, once per entry, when it is near
+ * expiry (cache_prefetch_at); the caller then asks the upstream again and
+ * cache_store replaces the entry.  One compare on the hit path.
+ */
+bool cache_prefetch_due(struct cache_entry *e, uint32_t now);
 /*
  * Writes the entry's answer to out for a query with `id` whose question
  * name is qname (same length as the key's; its case is kept, RFC 1034

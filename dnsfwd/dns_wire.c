@@ -309,6 +309,31 @@ dns_msg_parse(const uint8_t *msg, size_t len, struct dns_msg *m)
 	return DNS_OK;
 }
 
+unsigned
+dns_msg_rcode(const struct dns_msg *m)
+{
+	return (unsigned)m->edns_rcode_hi << 4 | DNS_RCODE(m->flags);
+}
+
+int
+dns_msg_set_rcode(uint8_t *msg, size_t len, unsigned rcode)
+{
+	struct dns_msg m;
+	size_t ttl;
+
+	if (rcode > 0xfff || dns_msg_parse(msg, len, &m) != DNS_OK)
+		return -1;
+	if (rcode > 0xf && !m.has_edns)
+		return -1;
+	dns_put16(msg + 2, (uint16_t)((m.flags & ~0xf) | (rcode & 0xf)));
+	if (m.has_edns) {
+		/* The OPT's owner is the root: one octet, then type, class. */
+		ttl = m.opt_offset + 1 + 4;
+		msg[ttl] = (uint8_t)(rcode >> 4);
+	}
+	return 0;
+}
+
 int
 dns_reply_start(const struct dns_msg *q, uint16_t extra_flags,
 		enum dns_rcode rcode, uint8_t *out, size_t outlen)

@@ -135,6 +135,15 @@ void dns_name_to_text(const uint8_t *name, size_t nlen, char *buf, size_t len);
  */
 enum dns_err dns_msg_parse(const uint8_t *msg, size_t len, struct dns_msg *m);
 
+/* The whole RCODE: the header's 4 bits and the OPT's upper 8 (RFC 6891). */
+unsigned dns_msg_rcode(const struct dns_msg *m);
+/*
+ * Sets msg's RCODE: the low 4 bits in the header, the upper 8 in the TTL
+ * of its OPT RR (RFC 6891 6.1.3).  Returns 0, or -1 when msg does not
+ * parse, or rcode needs an OPT RR and msg has none.
+ */
+int dns_msg_set_rcode(uint8_t *msg, size_t len, unsigned rcode);
+
 /*
  * Writes a reply header and the question of `q` (from dns_msg_parse of a
  * request) into out: the request's ID, opcode, RD and CD, QR and RA set,

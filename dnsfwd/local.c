@@ -487,3 +487,21 @@ local_answer(const struct local_zone *z, const struct dns_msg *q, uint8_t *out,
 	}
 	return n;
 }
+
+int
+local_answer_fit(const struct local_zone *z, const struct dns_msg *q,
+		 uint8_t *out, size_t outlen, size_t limit)
+{
+	/* Our question is the uncompressed name: it ends here, not at the
+	 * client's question_end, which counts the client's own pointers. */
+	size_t qend = DNS_HDR_LEN + (size_t)q->q.name_len + 4;
+	int n = local_answer(z, q, out, outlen);
+
+	if (n == 0 || (n > 0 && (size_t)n <= limit))
+		return n;
+	if (limit < qend)
+		return -1;
+	n = dns_reply_start(q, DNS_FLAG_AA | DNS_FLAG_TC, DNS_RCODE_NOERROR,
+			    out, outlen);
+	return n;
+}

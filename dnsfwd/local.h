@@ -39,5 +39,13 @@ size_t local_count(const struct local_zone *z);
  */
 int local_answer(const struct local_zone *z, const struct dns_msg *q,
 		 uint8_t *out, size_t outlen);
+/*
+ * local_answer for a client that takes `limit` octets at most (its UDP
+ * size, less the room for an OPT): a longer answer becomes the header and
+ * question alone with TC (RFC 1035 4.2.1), so the client asks over TCP.
+ * Returns as local_answer; -1 only when not even that fits.
+ */
+int local_answer_fit(const struct local_zone *z, const struct dns_msg *q,
+		     uint8_t *out, size_t outlen, size_t limit);
 
 #endif

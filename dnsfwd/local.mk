@@ -48,7 +48,10 @@ tests_integration_dns_test_upstream_SOURCES = \
 	tests/integration/dns-test-upstream.c
 
 integration_tests += tests/integration/dnsfwd_basic.sh \
-	tests/integration/dnsfwd_tcp.sh tests/integration/dnsfwd_workers.sh
+	tests/integration/dnsfwd_tcp.sh tests/integration/dnsfwd_workers.sh \
+	tests/integration/dnsfwd_srv_emfile.sh \
+	tests/integration/dnsfwd_srv_compressed.sh \
+	tests/integration/dnsfwd_srv_prefetch.sh
 
 fuzz_targets += tests/fuzz/fuzz_dns_msg
 tests_fuzz_fuzz_dns_msg_SOURCES = tests/fuzz/fuzz_dns_msg.c \

@@ -38,7 +38,7 @@ struct server_tcp_conn {
 struct server_stats {
 	uint64_t queries, udp, tcp, refused, formerr, notimp, dropped, local,
 		hits, forwarded, servfail, stale, truncated, tcp_conns,
-		tcp_refused;
+		tcp_refused, prefetches;
 };
 
 struct server {
@@ -56,9 +56,11 @@ struct server {
 	struct server_stats st;
 	struct log_limit limit;
 	bool stopping;
+	bool discarding; /* a forked copy: it sends nothing */
 	void (*stop_done)(void *);
 	void *stop_arg;
 	struct event *stop_timer;
+	struct event *accept_pause; /* TCP accept resumes when it fires */
 };
 
 /* Where a reply goes and what the client asked for. */
@@ -126,6 +128,16 @@ server_limit(const struct server_client *c, uint16_t udp_size)
 		return DNS_MAX_MSG;
 	limit = udp_size > 0 ? udp_size : DNS_MIN_UDP;
 	return limit < SERVER_MAX_UDP_REPLY ? limit : SERVER_MAX_UDP_REPLY;
+}
+
+/*
+ * Where the question of our reply to m ends: we always write it
+ * uncompressed, whatever the client's own question_end.
+ */
+static size_t
+server_qend(const struct dns_msg *m)
+{
+	return DNS_HDR_LEN + (size_t)m->q.name_len + 4;
 }
 
 /* Header and question only, with rcode: FORMERR, REFUSED, SERVFAIL... */
@@ -203,15 +215,19 @@ server_waiter(const struct dns_msg *m, const struct server_client *c,
 /*
  * An answer relayed or from the cache is not authoritative here (RFC 1035
  * 4.1.1) and we do offer recursion; RD and CD echo this client's query.
+ * AD only to a client that set DO or AD (RFC 6840 5.8): per reply, since
+ * one cache entry serves clients asking with and without AD.
  */
 static void
-server_relay_flags(uint8_t *out, uint16_t client_flags)
+server_relay_flags(uint8_t *out, uint16_t client_flags, bool do_bit)
 {
 	uint16_t f = dns_get16(out + 2);
 
 	f = (uint16_t)((f & ~(DNS_FLAG_AA | DNS_FLAG_RD | DNS_FLAG_CD)) |
 		       DNS_FLAG_RA |
 		       (client_flags & (DNS_FLAG_RD | DNS_FLAG_CD)));
+	if (!do_bit && (client_flags & DNS_FLAG_AD) == 0)
+		f = (uint16_t)(f & ~DNS_FLAG_AD);
 	dns_put16(out + 2, f);
 }
 
@@ -226,11 +242,11 @@ server_from_cache(struct server *s, const struct cache_entry *e,
 
 	if (n == 0)
 		return 0;
-	server_relay_flags(out, m->flags);
+	server_relay_flags(out, m->flags, (m->edns_flags & DNS_EDNS_DO) != 0);
 	return server_finish_reply(
 		out, n, outlen, server_limit(c, m->has_edns ? m->edns_udp : 0),
 		m->has_edns ? m->edns_udp : 0,
-		(m->edns_flags & DNS_EDNS_DO) != 0, m->question_end, &s->st);
+		(m->edns_flags & DNS_EDNS_DO) != 0, server_qend(m), &s->st);
 }
 
 static void
@@ -241,6 +257,41 @@ server_log_bad(struct server *s, const struct net_sockaddr *peer,
 
 	log_limited(&s->limit, LOG_LEVEL_INFO, "query from %s: %s",
 		    net_format_sockaddr(peer, addr, sizeof(addr)), what);
+}
+
+/*
+ * Local data: false when the name is not local, else *reply is the
+ * answer's length.  Over UDP, an answer larger than the client takes
+ * becomes TC (local_answer_fit), so that it asks over TCP.
+ */
+static bool
+server_local(struct server *s, const struct dns_msg *m,
+	     const struct server_client *c, uint8_t *out, size_t outlen,
+	     size_t *reply)
+{
+	uint16_t udp = m->has_edns ? m->edns_udp : 0;
+	size_t limit = server_limit(c, udp);
+	int n;
+
+	if (c->conn != NULL)
+		n = local_answer(s->local, m, out, outlen);
+	else
+		n = local_answer_fit(s->local, m, out, outlen,
+				     udp > 0 ? limit - DNS_OPT_LEN : limit);
+	if (n == 0)
+		return false;
+	s->st.local++;
+	if (n < 0) {
+		*reply = server_error(s, m, true, DNS_RCODE_SERVFAIL, out,
+				      outlen);
+		return true;
+	}
+	if ((dns_get16(out + 2) & DNS_FLAG_TC) != 0)
+		s->st.truncated++;
+	*reply = server_finish_reply(out, (size_t)n, outlen, limit, udp,
+				     (m->edns_flags & DNS_EDNS_DO) != 0,
+				     server_qend(m), &s->st);
+	return true;
 }
 
 /*
@@ -289,6 +340,35 @@ server_screen(struct server *s, const uint8_t *msg, size_t len,
 }
 
 /*
+ * dns.prefetch: a waiter that is no client (no listener, no connection);
+ * its answer only refreshes the cache.
+ */
+static bool
+server_is_prefetch(const struct upstream_waiter *w)
+{
+	return w->fd == -1 && w->conn == NULL;
+}
+
+/*
+ * Asks the upstream again for a cached answer near its expiry; an
+ * identical query in flight is shared (upstream_query).
+ */
+static void
+server_prefetch(struct server *s, const struct dns_msg *m,
+		const struct cache_key *k)
+{
+	static const struct net_sockaddr nobody;
+	struct server_client c = {&nobody, -1, NULL, NULL, 0};
+	struct upstream_waiter w;
+
+	if (s->stopping)
+		return;
+	server_waiter(m, &c, &w);
+	if (upstream_query(s->up, k, &w) == 0)
+		s->st.prefetches++;
+}
+
+/*
  * Everything up to the upstream: returns the reply's length, or 0 when
  * there is none now (dropped, or waiting for an upstream).
  */
@@ -299,7 +379,9 @@ server_handle(struct server *s, const uint8_t *msg, size_t len,
 	struct dns_msg m;
 	struct cache_key k;
 	struct upstream_waiter w;
-	const struct cache_entry *e;
+	struct cache_entry *e;
+	uint32_t now;
+	size_t reply;
 	bool parsed;
 	int n;
 
@@ -310,28 +392,18 @@ server_handle(struct server *s, const uint8_t *msg, size_t len,
 	if (n != DNS_RCODE_NOERROR)
 		return server_error(s, &m, parsed, (enum dns_rcode)n, out,
 				    outlen);
-	n = local_answer(s->local, &m, out, outlen);
-	if (n != 0) {
-		s->st.local++;
-		/* Local data larger than a UDP buffer: TC, ask over TCP. */
-		if (n < 0 && c->conn == NULL)
-			n = dns_reply_start(&m, DNS_FLAG_AA | DNS_FLAG_TC,
-					    DNS_RCODE_NOERROR, out, outlen);
-		if (n < 0)
-			return server_error(s, &m, true, DNS_RCODE_SERVFAIL,
-					    out, outlen);
-		return server_finish_reply(
-			out, (size_t)n, outlen,
-			server_limit(c, m.has_edns ? m.edns_udp : 0),
-			m.has_edns ? m.edns_udp : 0,
-			(m.edns_flags & DNS_EDNS_DO) != 0, m.question_end,
-			&s->st);
-	}
+	if (server_local(s, &m, c, out, outlen, &reply))
+		return reply;
 	server_key(&m, &k);
-	e = cache_lookup(s->cache, &k, (uint32_t)clock_mono_s(), false);
+	now = (uint32_t)clock_mono_s();
+	e = cache_lookup(s->cache, &k, now, false);
 	if (e != NULL) {
 		s->st.hits++;
-		return server_from_cache(s, e, &m, c, out, outlen);
+		reply = server_from_cache(s, e, &m, c, out, outlen);
+		/* Off: a flag test; on: one compare more per hit. */
+		if (s->cfg->prefetch && cache_prefetch_due(e, now))
+			server_prefetch(s, &m, &k);
+		return reply;
 	}
 	server_waiter(&m, c, &w);
 	if (!s->stopping && upstream_query(s->up, &k, &w) == 0) {
@@ -517,7 +589,63 @@ server_tcp_accept(struct evconnlistener *l, evutil_socket_t fd,
 	s->st.tcp_conns++;
 }
 
+/*
+ * accept() failed for another reason than a retriable one, mostly EMFILE
+ * or ENFILE: the connection stays queued and the listener would wake up
+ * again at once, so every listener pauses for SERVER_ACCEPT_PAUSE_MS
+ * while open connections end (as nginx does).
+ */
+static void
+server_tcp_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct server *s = arg;
+	struct timeval tv = {SERVER_ACCEPT_PAUSE_MS / 1000,
+			     (SERVER_ACCEPT_PAUSE_MS % 1000) * 1000};
+	int err = EVUTIL_SOCKET_ERROR();
+	size_t i;
+
+	(void)l;
+	for (i = 0; i < s->ntcp; i++)
+		evconnlistener_disable(s->tcp[i]);
+	evtimer_add(s->accept_pause, &tv);
+	log_limited(&s->limit, LOG_LEVEL_WARNING,
+		    "tcp accept: %s: paused for %d ms (%u clients)",
+		    strerror(err), SERVER_ACCEPT_PAUSE_MS, s->nconns);
+}
+
+static void
+server_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < s->ntcp; i++)
+		evconnlistener_enable(s->tcp[i]);
+}
+
 /* --- answers from upstream ----------------------------------------------- */
+
+/* SERVFAIL to w: every try failed, or the answer cannot be given it. */
+static size_t
+server_waiter_servfail(struct server *s, const struct upstream_waiter *w,
+		       const struct cache_key *k, uint8_t *out, size_t outlen)
+{
+	struct dns_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.id = w->id;
+	m.flags = w->flags;
+	m.q.name_len = w->name_len;
+	memcpy(m.q.name, w->name, w->name_len);
+	m.q.qtype = k->qtype;
+	m.q.qclass = k->qclass;
+	m.has_edns = w->udp_size > 0;
+	m.edns_udp = w->udp_size;
+	m.edns_flags = w->do_bit ? DNS_EDNS_DO : 0;
+	return server_error(s, &m, true, DNS_RCODE_SERVFAIL, out, outlen);
+}
 
 static size_t
 server_waiter_reply(struct server *s, const struct upstream_waiter *w,
@@ -526,32 +654,30 @@ server_waiter_reply(struct server *s, const struct upstream_waiter *w,
 {
 	struct server_client c = {&w->peer, w->fd, w->conn, NULL, 0};
 	size_t qend = DNS_HDR_LEN + w->name_len + 4;
+	unsigned rcode = 0;
 	struct dns_msg m;
 
-	if (msg == NULL || len > outlen || len < qend) {
-		memset(&m, 0, sizeof(m));
-		m.id = w->id;
-		m.flags = w->flags;
-		m.q.name_len = w->name_len;
-		memcpy(m.q.name, w->name, w->name_len);
-		m.q.qtype = k->qtype;
-		m.q.qclass = k->qclass;
-		m.has_edns = w->udp_size > 0;
-		m.edns_udp = w->udp_size;
-		m.edns_flags = w->do_bit ? DNS_EDNS_DO : 0;
-		return server_error(s, &m, true, DNS_RCODE_SERVFAIL, out,
-				    outlen);
-	}
+	if (msg == NULL || len > outlen || len < qend)
+		return server_waiter_servfail(s, w, k, out, outlen);
 	memcpy(out, msg, len);
-	if (dns_msg_parse(out, len, &m) == DNS_OK && m.has_edns)
+	if (dns_msg_parse(out, len, &m) == DNS_OK && m.has_edns) {
+		rcode = dns_msg_rcode(&m);
 		len = dns_rr_remove_additional(out, len, m.opt_offset,
 					       m.opt_len);
+	}
+	/* RFC 6891 6.1.3: an extended RCODE travels in our OPT; a client
+	 * without EDNS cannot be told it. */
+	if (rcode > 0xf && w->udp_size == 0)
+		return server_waiter_servfail(s, w, k, out, outlen);
 	dns_put16(out, w->id);
-	server_relay_flags(out, w->flags);
+	server_relay_flags(out, w->flags, w->do_bit);
 	memcpy(out + DNS_HDR_LEN, w->name, w->name_len);
-	return server_finish_reply(out, len, outlen,
-				   server_limit(&c, w->udp_size), w->udp_size,
-				   w->do_bit, qend, &s->st);
+	len = server_finish_reply(out, len, outlen,
+				  server_limit(&c, w->udp_size), w->udp_size,
+				  w->do_bit, qend, &s->st);
+	if (rcode > 0xf && dns_msg_set_rcode(out, len, rcode) == -1)
+		return server_waiter_servfail(s, w, k, out, outlen);
+	return len;
 }
 
 static void
@@ -635,7 +761,13 @@ server_store_or_stale(struct server *s, const struct cache_key *k, size_t nw,
 		      const uint8_t *msg, size_t len, uint32_t now)
 {
 	const struct cache_entry *stale = NULL;
+	struct dns_msg m;
 
+	/* An extended RCODE (RFC 6891 6.1.3) lives in the OPT RR, which the
+	 * cache drops: such an answer is relayed as it is and not kept. */
+	if (msg != NULL && dns_msg_parse(msg, len, &m) == DNS_OK &&
+	    dns_msg_rcode(&m) > 0xf)
+		return NULL;
 	if (msg != NULL &&
 	    DNS_RCODE(dns_get16(msg + 2)) != DNS_RCODE_SERVFAIL) {
 		cache_store(s->cache, k, msg, len, now);
@@ -661,8 +793,16 @@ server_upstream_done(void *arg, const struct cache_key *k,
 	uint32_t now = (uint32_t)clock_mono_s();
 	size_t i, n;
 
+	if (s->discarding) {
+		/* The parent's clients: it answers them itself. */
+		for (i = 0; i < nw; i++)
+			server_send(s, &w[i], NULL, 0);
+		return;
+	}
 	stale = server_store_or_stale(s, k, nw, msg, len, now);
 	for (i = 0; i < nw; i++) {
+		if (server_is_prefetch(&w[i]))
+			continue; /* the cache is refreshed: nobody to answer */
 		if (stale != NULL) {
 			struct server_client c = {&w[i].peer, w[i].fd,
 						  w[i].conn, NULL, 0};
@@ -670,7 +810,8 @@ server_upstream_done(void *arg, const struct cache_key *k,
 			n = cache_answer(stale, w[i].id, w[i].name, now, reply,
 					 sizeof(reply));
 			if (n > 0)
-				server_relay_flags(reply, w[i].flags);
+				server_relay_flags(reply, w[i].flags,
+						   w[i].do_bit);
 			n = n == 0 ? 0
 				   : server_finish_reply(
 					     reply, n, sizeof(reply),
@@ -753,6 +894,8 @@ server_listen(struct server *s, const struct config_dns *cfg, unsigned flags)
 			log_err("tcp listener: out of memory");
 			return -1;
 		}
+		evconnlistener_set_error_cb(s->tcp[s->ntcp],
+					    server_tcp_accept_error);
 		s->ntcp++;
 	}
 	return 0;
@@ -818,7 +961,9 @@ server_new(struct event_base *base, const struct config_dns *cfg,
 	s->cache = cache_new(cfg->cache_size, &lim);
 	s->up = upstream_new(base, cfg, server_upstream_done, s);
 	s->stop_timer = evtimer_new(base, server_stop_cb, s);
-	if (s->cache == NULL || s->up == NULL || s->stop_timer == NULL) {
+	s->accept_pause = evtimer_new(base, server_accept_resume, s);
+	if (s->cache == NULL || s->up == NULL || s->stop_timer == NULL ||
+	    s->accept_pause == NULL) {
 		log_err("out of memory");
 		server_free(s);
 		return NULL;
@@ -897,7 +1042,7 @@ server_log_stats(const struct server *s)
 	log_notice("stats: queries %llu (udp %llu tcp %llu) local %llu "
 		   "cache hits %llu misses %llu forwarded %llu refused %llu "
 		   "formerr %llu notimp %llu dropped %llu servfail %llu "
-		   "stale %llu truncated %llu",
+		   "stale %llu truncated %llu prefetches %llu",
 		   (unsigned long long)s->st.queries,
 		   (unsigned long long)s->st.udp, (unsigned long long)s->st.tcp,
 		   (unsigned long long)s->st.local,
@@ -910,7 +1055,8 @@ server_log_stats(const struct server *s)
 		   (unsigned long long)s->st.dropped,
 		   (unsigned long long)s->st.servfail,
 		   (unsigned long long)s->st.stale,
-		   (unsigned long long)s->st.truncated);
+		   (unsigned long long)s->st.truncated,
+		   (unsigned long long)s->st.prefetches);
 	log_notice("stats: cache entries %u bytes %zu inserts %llu "
 		   "evictions %llu expired %llu",
 		   cs.entries, cs.bytes, (unsigned long long)cs.inserts,
@@ -947,7 +1093,8 @@ server_free(struct server *s)
 	for (i = 0; i < s->nudp; i++) {
 		if (s->udp[i].flush != NULL) {
 			/* Whatever is queued still goes out. */
-			server_late_flush(-1, 0, &s->udp[i]);
+			if (!s->discarding)
+				server_late_flush(-1, 0, &s->udp[i]);
 			event_free(s->udp[i].flush);
 		}
 		dgram_batch_free(s->udp[i].late);
@@ -957,7 +1104,18 @@ server_free(struct server *s)
 	free(s->tcp);
 	if (s->stop_timer != NULL)
 		event_free(s->stop_timer);
+	if (s->accept_pause != NULL)
+		event_free(s->accept_pause);
 	cache_free(s->cache);
 	local_free(s->local);
 	free(s);
+}
+
+void
+server_discard(struct server *s)
+{
+	if (s == NULL)
+		return;
+	s->discarding = true;
+	server_free(s);
 }

@@ -22,6 +22,7 @@
 #define SERVER_TCP_MAX_PENDING 64   /* unanswered queries per connection */
 #define SERVER_TCP_MAX_OUTPUT  (256 * 1024) /* bytes queued per connection */
 #define SERVER_STOP_MS         3000         /* in-flight work allowed at stop */
+#define SERVER_ACCEPT_PAUSE_MS 500          /* TCP accept paused after EMFILE */
 
 struct event_base;
 struct server;
@@ -38,5 +39,10 @@ int server_reload(struct server *s, const struct config_dns *cfg);
 void server_stop(struct server *s, void (*done)(void *), void *arg);
 void server_log_stats(const struct server *s);
 void server_free(struct server *s);
+/*
+ * In a forked child: frees the parent's server without sending anything,
+ * so the parent's clients and queries in flight are left to the parent.
+ */
+void server_discard(struct server *s);
 
 #endif

@@ -17,20 +17,31 @@
 #define UPSTREAM_BUCKETS   4096 /* in-flight hash table, power of 2 */
 #define UPSTREAM_QUERY_MAX (DNS_HDR_LEN + DNS_MAX_NAME + 4 + DNS_OPT_LEN)
 
+/*
+ * One upstream address and port, shared by every set naming it and kept
+ * across reloads while a set names it, so its health outlives a SIGHUP.
+ */
 struct upstream_server {
 	struct net_sockaddr addr;
+	unsigned refs;       /* sets holding it */
 	unsigned fails;      /* timeouts in a row */
 	uint64_t dead_until; /* ms; 0: alive */
 	uint64_t backoff;    /* ms */
-	uint64_t sent, answers, timeouts;
+	uint64_t sent, answers, timeouts, tcp_failures;
 	uint64_t rtt_sum, rtt_max; /* ms over answers */
 };
 
+/*
+ * The upstreams of the default or of one dns.forward domain, in order.
+ * Queries in flight hold the set they started with, so a reload cannot
+ * change under them which upstreams they go on to.
+ */
 struct upstream_set {
+	unsigned refs;                /* the current list, queries in flight */
 	uint8_t domain[DNS_MAX_NAME]; /* empty (len 0) for the default */
 	uint8_t domain_len;
-	struct upstream_server *servers;
 	size_t count;
+	struct upstream_server *servers[UPSTREAM_MAX_SERVERS];
 };
 
 struct upstream_query {
@@ -41,11 +52,15 @@ struct upstream_query {
 	struct sockpool_sock *sock; /* while a UDP query is out */
 	struct event *timer;
 	struct bufferevent *tcp;
+	bool tcp_connecting;      /* inside bufferevent_socket_connect */
+	bool tcp_tried;           /* a TCP retry happened: deadline_ms holds */
 	struct net_sockaddr addr; /* the upstream asked now */
-	size_t set, server;       /* indexes at the time of sending */
+	struct upstream_set *set; /* held: the upstreams it started with */
+	size_t server;            /* index in set */
 	uint32_t tried;           /* bit per server of the set */
 	unsigned tries;
 	uint64_t sent_ms;
+	uint64_t deadline_ms; /* UPSTREAM_MAX_TRIES timeouts after the start */
 	uint16_t id;
 	uint16_t qflags; /* RD and CD of the first client */
 	uint8_t qmsg[UPSTREAM_QUERY_MAX];
@@ -56,7 +71,7 @@ struct upstream_query {
 
 struct upstream {
 	struct event_base *base;
-	struct upstream_set *sets;
+	struct upstream_set **sets; /* [0]: dns.upstreams, then dns.forward */
 	size_t nsets;
 	uint32_t timeout; /* ms per try */
 	upstream_done_fn done;
@@ -72,22 +87,83 @@ static void upstream_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void upstream_next(struct upstream_query *q);
 
 static void
-upstream_sets_free(struct upstream_set *sets, size_t n)
+upstream_set_unref(struct upstream_set *s)
+{
+	size_t i;
+
+	if (s == NULL || --s->refs > 0)
+		return;
+	for (i = 0; i < s->count; i++) {
+		if (--s->servers[i]->refs == 0)
+			free(s->servers[i]);
+	}
+	free(s);
+}
+
+static void
+upstream_sets_release(struct upstream_set **sets, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n && sets != NULL; i++)
-		free(sets[i].servers);
+		upstream_set_unref(sets[i]);
 	free(sets);
 }
 
+/* The server for addr in sets[0..n), or NULL. */
+static struct upstream_server *
+upstream_server_find(struct upstream_set *const *sets, size_t n,
+		     const struct net_sockaddr *addr)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; sets[i] != NULL && j < sets[i]->count; j++) {
+			if (net_sockaddr_equal(&sets[i]->servers[j]->addr,
+					       addr))
+				return sets[i]->servers[j];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The server for addr with one more reference: the one the running
+ * configuration or the sets built so far have (health kept, matched by
+ * address and port), else a new one.  NULL on no memory.
+ */
+static struct upstream_server *
+upstream_server_get(const struct upstream *u, struct upstream_set *const *made,
+		    size_t nmade, const struct net_sockaddr *addr)
+{
+	struct upstream_server *sv = upstream_server_find(u->sets, u->nsets,
+							  addr);
+
+	if (sv == NULL)
+		sv = upstream_server_find(made, nmade, addr);
+	if (sv == NULL) {
+		sv = calloc(1, sizeof(*sv));
+		if (sv == NULL)
+			return NULL;
+		sv->addr = *addr;
+	}
+	sv->refs++;
+	return sv;
+}
+
+/* sets[i] from domain (NULL: the default) and addrs; -1 on failure. */
 static int
-upstream_set_fill(struct upstream_set *s, const char *domain,
+upstream_set_make(const struct upstream *u, struct upstream_set **sets,
+		  size_t i, const char *domain,
 		  const struct net_sockaddr *addrs, size_t n)
 {
-	size_t i;
+	struct upstream_set *s = calloc(1, sizeof(*s));
 	int len;
 
+	if (s == NULL)
+		return -1;
+	s->refs = 1;
+	sets[i] = s;
 	if (n > UPSTREAM_MAX_SERVERS)
 		n = UPSTREAM_MAX_SERVERS;
 	if (domain != NULL) {
@@ -96,40 +172,39 @@ upstream_set_fill(struct upstream_set *s, const char *domain,
 			return -1;
 		s->domain_len = (uint8_t)len;
 	}
-	s->servers = calloc(n + 1, sizeof(*s->servers));
-	if (s->servers == NULL)
-		return -1;
-	for (i = 0; i < n; i++)
-		s->servers[i].addr = addrs[i];
-	s->count = n;
+	for (s->count = 0; s->count < n; s->count++) {
+		s->servers[s->count] =
+			upstream_server_get(u, sets, i, &addrs[s->count]);
+		if (s->servers[s->count] == NULL)
+			return -1;
+	}
 	return 0;
 }
 
 int
 upstream_configure(struct upstream *u, const struct config_dns *cfg)
 {
-	struct upstream_set *sets =
-		calloc(cfg->forward_count + 1, sizeof(*sets));
-	size_t i;
+	size_t n = cfg->forward_count + 1, i;
+	struct upstream_set **sets = calloc(n, sizeof(*sets));
 
 	if (sets == NULL)
 		return -1;
-	if (upstream_set_fill(&sets[0], NULL, cfg->upstreams,
+	if (upstream_set_make(u, sets, 0, NULL, cfg->upstreams,
 			      cfg->upstreams_count) == -1)
 		goto fail;
 	for (i = 0; i < cfg->forward_count; i++) {
-		if (upstream_set_fill(&sets[i + 1], cfg->forward[i].domain,
+		if (upstream_set_make(u, sets, i + 1, cfg->forward[i].domain,
 				      cfg->forward[i].upstreams,
 				      cfg->forward[i].upstreams_count) == -1)
 			goto fail;
 	}
-	upstream_sets_free(u->sets, u->nsets);
+	upstream_sets_release(u->sets, u->nsets);
 	u->sets = sets;
-	u->nsets = cfg->forward_count + 1;
+	u->nsets = n;
 	u->timeout = cfg->timeout;
 	return 0;
 fail:
-	upstream_sets_free(sets, cfg->forward_count + 1);
+	upstream_sets_release(sets, n);
 	return -1;
 }
 
@@ -154,14 +229,15 @@ upstream_new(struct event_base *base, const struct config_dns *cfg,
 	return u;
 }
 
+
 /* The longest dns.forward domain holding the name; 0 (default) if none. */
-static size_t
+static struct upstream_set *
 upstream_set_for(const struct upstream *u, const struct cache_key *k)
 {
 	size_t i, best = 0, best_len = 0;
 
 	for (i = 1; i < u->nsets; i++) {
-		const struct upstream_set *s = &u->sets[i];
+		const struct upstream_set *s = u->sets[i];
 
 		if (s->domain_len > best_len &&
 		    dns_name_under(k->name, k->name_len, s->domain,
@@ -170,7 +246,7 @@ upstream_set_for(const struct upstream *u, const struct cache_key *k)
 			best_len = s->domain_len;
 		}
 	}
-	return best;
+	return u->sets[best];
 }
 
 /*
@@ -186,7 +262,7 @@ upstream_pick(struct upstream *u, struct upstream_set *s, uint32_t tried)
 	size_t i;
 
 	for (i = 0; i < s->count; i++) {
-		struct upstream_server *sv = &s->servers[i];
+		struct upstream_server *sv = s->servers[i];
 
 		if (now < sv->dead_until)
 			continue;
@@ -255,6 +331,7 @@ upstream_finish(struct upstream_query *q, const uint8_t *msg, size_t len)
 	upstream_close_transport(q, msg == NULL);
 	if (q->timer != NULL)
 		event_free(q->timer);
+	upstream_set_unref(q->set);
 	u->done(u->arg, &q->key, q->waiters, q->nwaiters, msg, len);
 	free(q->waiters);
 	free(q);
@@ -284,13 +361,33 @@ upstream_build(struct upstream_query *q)
 	q->qlen = (size_t)n;
 }
 
-/* Sends (again) to the upstream chosen in q->set/q->server. */
+/*
+ * Arms the timer for one try: dns.timeout, but once a TCP retry joined
+ * in, never past the query's deadline, so TCP cannot stretch the bound
+ * of UPSTREAM_MAX_TRIES timeouts.  (UDP alone keeps to it by its count
+ * of sends.)
+ */
+static int
+upstream_arm(struct upstream_query *q)
+{
+	uint64_t now = clock_mono_ms_now(), ms = q->u->timeout;
+	struct timeval tv;
+
+	if (q->tcp_tried && q->deadline_ms <= now)
+		ms = 1;
+	else if (q->tcp_tried && q->deadline_ms - now < ms)
+		ms = q->deadline_ms - now;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	return evtimer_add(q->timer, &tv);
+}
+
+/* Sends (again) to the upstream chosen in q->server. */
 static int
 upstream_send(struct upstream_query *q)
 {
 	struct upstream *u = q->u;
-	struct upstream_server *sv = &u->sets[q->set].servers[q->server];
-	struct timeval tv = {u->timeout / 1000, (u->timeout % 1000) * 1000};
+	struct upstream_server *sv = q->set->servers[q->server];
 
 	/* A retry leaves from another random socket: a new port. */
 	upstream_close_transport(q, q->tries > 0);
@@ -308,7 +405,7 @@ upstream_send(struct upstream_query *q)
 	if (q->server < 32)
 		q->tried |= 1u << q->server;
 	sv->sent++;
-	return evtimer_add(q->timer, &tv);
+	return upstream_arm(q);
 }
 
 static int
@@ -346,6 +443,8 @@ upstream_query_new(struct upstream *u, const struct cache_key *key,
 	dns_name_lower(q->name, key->name_len);
 	q->key.name = q->name;
 	q->qflags = w->flags;
+	q->deadline_ms = clock_mono_ms_now() +
+			 (uint64_t)UPSTREAM_MAX_TRIES * u->timeout;
 	q->timer = evtimer_new(u->base, upstream_timer_cb, q);
 	if (q->timer == NULL || upstream_add_waiter(q, w) == -1) {
 		if (q->timer != NULL)
@@ -362,8 +461,8 @@ upstream_query(struct upstream *u, const struct cache_key *key,
 	       const struct upstream_waiter *w)
 {
 	struct upstream_query *q = upstream_find(u, key);
+	struct upstream_set *set;
 	long server;
-	size_t set;
 
 	if (q != NULL) {
 		if (upstream_add_waiter(q, w) == -1) {
@@ -376,13 +475,14 @@ upstream_query(struct upstream *u, const struct cache_key *key,
 	if (u->st.inflight >= UPSTREAM_MAX_INFLIGHT)
 		return -1;
 	set = upstream_set_for(u, key);
-	server = upstream_pick(u, &u->sets[set], 0);
+	server = upstream_pick(u, set, 0);
 	if (server < 0)
 		return -1;
 	q = upstream_query_new(u, key, w);
 	if (q == NULL)
 		return -1;
 	q->set = set;
+	set->refs++;
 	q->server = (size_t)server;
 	q->hnext = u->buckets[upstream_bucket(key->hash)];
 	u->buckets[upstream_bucket(key->hash)] = q;
@@ -402,35 +502,30 @@ upstream_query(struct upstream *u, const struct cache_key *key,
 /*
  * An answer matches when its ID, QR, opcode and question are ours.  The
  * question must not be compressed: replies and the cache write the
- * client's question over it in place.
+ * client's question over it in place.  m receives the parsed answer.
  */
 static bool
-upstream_matches(const struct upstream_query *q, const uint8_t *msg, size_t len)
+upstream_matches(const struct upstream_query *q, const uint8_t *msg, size_t len,
+		 struct dns_msg *m)
 {
-	struct dns_msg m;
-
 	if (len < DNS_HDR_LEN || dns_get16(msg) != q->id)
 		return false;
-	if (dns_msg_parse(msg, len, &m) != DNS_OK)
+	if (dns_msg_parse(msg, len, m) != DNS_OK)
 		return false;
-	if ((m.flags & DNS_FLAG_QR) == 0 || DNS_OPCODE(m.flags) != 0 ||
-	    m.question_end != DNS_HDR_LEN + (size_t)m.q.name_len + 4)
+	if ((m->flags & DNS_FLAG_QR) == 0 || DNS_OPCODE(m->flags) != 0 ||
+	    m->question_end != DNS_HDR_LEN + (size_t)m->q.name_len + 4)
 		return false;
-	return m.q.qtype == q->key.qtype && m.q.qclass == q->key.qclass &&
-	       dns_name_equal(m.q.name, m.q.name_len, q->name, q->key.name_len);
+	return m->q.qtype == q->key.qtype && m->q.qclass == q->key.qclass &&
+	       dns_name_equal(m->q.name, m->q.name_len, q->name,
+			      q->key.name_len);
 }
 
 static void
 upstream_answered(struct upstream_query *q)
 {
-	struct upstream_server *sv;
+	struct upstream_server *sv = q->set->servers[q->server];
 	uint64_t rtt = clock_mono_ms_now() - q->sent_ms;
 
-	if (q->set >= q->u->nsets || q->server >= q->u->sets[q->set].count)
-		return;
-	sv = &q->u->sets[q->set].servers[q->server];
-	if (!net_sockaddr_equal(&sv->addr, &q->addr))
-		return; /* reloaded meanwhile */
 	sv->answers++;
 	sv->fails = 0;
 	sv->dead_until = 0;
@@ -440,11 +535,25 @@ upstream_answered(struct upstream_query *q)
 		sv->rtt_max = rtt;
 }
 
+/*
+ * The TCP retry failed (refused, reset, closed early, timed out or a
+ * malformed answer): the next upstream is asked, as after a UDP timeout.
+ * The upstream's health is left alone: it did answer over UDP.
+ */
+static void
+upstream_tcp_failed(struct upstream_query *q)
+{
+	q->u->st.tcp_failures++;
+	q->set->servers[q->server]->tcp_failures++;
+	upstream_next(q);
+}
+
 static void
 upstream_tcp_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct upstream_query *q = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
+	struct dns_msg m;
 	uint8_t hdr[2], *msg;
 	size_t len;
 
@@ -454,12 +563,11 @@ upstream_tcp_read_cb(struct bufferevent *bev, void *arg)
 	if (evbuffer_get_length(in) < 2 + len)
 		return;
 	msg = evbuffer_pullup(in, (ev_ssize_t)(2 + len));
-	if (msg == NULL || !upstream_matches(q, msg + 2, len)) {
+	if (msg == NULL || !upstream_matches(q, msg + 2, len, &m)) {
 		q->u->st.forged++;
-		upstream_finish(q, NULL, 0);
+		upstream_tcp_failed(q);
 		return;
 	}
-	upstream_answered(q);
 	q->u->st.answers++;
 	upstream_finish(q, msg + 2, len);
 }
@@ -470,9 +578,10 @@ upstream_tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct upstream_query *q = arg;
 
 	(void)bev;
-	if (what & BEV_EVENT_CONNECTED)
+	/* An error inside connect: upstream_tcp sees its -1 and goes on. */
+	if ((what & BEV_EVENT_CONNECTED) || q->tcp_connecting)
 		return;
-	upstream_finish(q, NULL, 0);
+	upstream_tcp_failed(q);
 }
 
 /* RFC 7766 5: a truncated answer is asked again over TCP. */
@@ -480,29 +589,47 @@ static void
 upstream_tcp(struct upstream_query *q)
 {
 	struct upstream *u = q->u;
-	struct timeval tv = {u->timeout / 1000, (u->timeout % 1000) * 1000};
 	uint8_t len[2];
+	int r;
 
 	upstream_close_transport(q, false);
 	evtimer_del(q->timer);
 	u->st.tcp_retries++;
+	q->tcp_tried = true;
 	q->tcp = bufferevent_socket_new(u->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (q->tcp == NULL) {
-		upstream_finish(q, NULL, 0);
+		upstream_tcp_failed(q);
 		return;
 	}
 	bufferevent_setcb(q->tcp, upstream_tcp_read_cb, NULL,
 			  upstream_tcp_event_cb, q);
-	bufferevent_set_timeouts(q->tcp, &tv, &tv);
+	q->tcp_connecting = true;
+	r = bufferevent_socket_connect(q->tcp, &q->addr.sa, (int)q->addr.len);
+	q->tcp_connecting = false;
 	dns_put16(len, (uint16_t)q->qlen);
-	if (bufferevent_socket_connect(q->tcp, &q->addr.sa, (int)q->addr.len) ==
-		    -1 ||
-	    bufferevent_write(q->tcp, len, 2) == -1 ||
+	if (r == -1 || bufferevent_write(q->tcp, len, 2) == -1 ||
 	    bufferevent_write(q->tcp, q->qmsg, q->qlen) == -1 ||
-	    bufferevent_enable(q->tcp, EV_READ | EV_WRITE) == -1) {
-		upstream_finish(q, NULL, 0);
+	    bufferevent_enable(q->tcp, EV_READ | EV_WRITE) == -1 ||
+	    upstream_arm(q) == -1)
+		upstream_tcp_failed(q);
+}
+
+/* After a matching UDP answer: TCP, the next upstream, or done. */
+static void
+upstream_udp_answer(struct upstream_query *q, const uint8_t *msg, size_t len,
+		    const struct dns_msg *m)
+{
+	upstream_answered(q);
+	if (dns_msg_rcode(m) == DNS_RCODE_REFUSED) {
+		upstream_next(q);
 		return;
 	}
+	if (m->flags & DNS_FLAG_TC) {
+		upstream_tcp(q);
+		return;
+	}
+	q->u->st.answers++;
+	upstream_finish(q, msg, len);
 }
 
 /* owner: the query the socket carries, or NULL when it is idle. */
@@ -513,6 +640,7 @@ upstream_read_cb(int fd, void *owner, void *arg)
 	struct upstream_query *q = owner;
 	struct upstream *u = arg;
 	struct net_sockaddr from;
+	struct dns_msg m;
 	ssize_t n;
 	int i;
 
@@ -526,26 +654,19 @@ upstream_read_cb(int fd, void *owner, void *arg)
 			continue;
 		}
 		if (!net_sockaddr_equal(&from, &q->addr) ||
-		    !upstream_matches(q, buf, (size_t)n)) {
+		    !upstream_matches(q, buf, (size_t)n, &m)) {
 			q->u->st.forged++;
 			continue;
 		}
-		upstream_answered(q);
-		if (DNS_RCODE(dns_get16(buf + 2)) == DNS_RCODE_REFUSED) {
-			upstream_next(q);
-			return;
-		}
-		if (dns_get16(buf + 2) & DNS_FLAG_TC) {
-			upstream_tcp(q);
-			return;
-		}
-		q->u->st.answers++;
-		upstream_finish(q, buf, (size_t)n);
+		upstream_udp_answer(q, buf, (size_t)n, &m);
 		return;
 	}
 }
 
-/* Tries the next upstream, or fails the query. */
+/*
+ * Tries the next upstream of the query's own set, or fails the query:
+ * after UPSTREAM_MAX_TRIES sends, or past its deadline after TCP.
+ */
 static void
 upstream_next(struct upstream_query *q)
 {
@@ -553,8 +674,9 @@ upstream_next(struct upstream_query *q)
 	long server = -1;
 
 	evtimer_del(q->timer);
-	if (q->tries < UPSTREAM_MAX_TRIES && q->set < u->nsets)
-		server = upstream_pick(u, &u->sets[q->set], q->tried);
+	if (q->tries < UPSTREAM_MAX_TRIES &&
+	    (!q->tcp_tried || clock_mono_ms_now() < q->deadline_ms))
+		server = upstream_pick(u, q->set, q->tried);
 	if (server < 0) {
 		upstream_finish(q, NULL, 0);
 		return;
@@ -564,32 +686,36 @@ upstream_next(struct upstream_query *q)
 		upstream_finish(q, NULL, 0);
 }
 
+/* A UDP try without an answer counts against the upstream. */
+static void
+upstream_udp_timeout(struct upstream_query *q)
+{
+	struct upstream_server *sv = q->set->servers[q->server];
+
+	q->u->st.timeouts++;
+	sv->timeouts++;
+	if (++sv->fails >= UPSTREAM_DEAD_AFTER) {
+		sv->backoff = sv->backoff == 0 ? UPSTREAM_PROBE_MS
+					       : sv->backoff * 2;
+		if (sv->backoff > UPSTREAM_PROBE_MAX_MS)
+			sv->backoff = UPSTREAM_PROBE_MAX_MS;
+		sv->dead_until = clock_mono_ms_now() + sv->backoff;
+	}
+}
+
 static void
 upstream_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct upstream_query *q = arg;
-	struct upstream *u = q->u;
-	struct upstream_server *sv;
 
 	(void)fd;
 	(void)what;
 	clock_refresh();
-	u->st.timeouts++;
-	if (q->set < u->nsets && q->server < u->sets[q->set].count) {
-		sv = &u->sets[q->set].servers[q->server];
-		if (net_sockaddr_equal(&sv->addr, &q->addr)) {
-			sv->timeouts++;
-			if (++sv->fails >= UPSTREAM_DEAD_AFTER) {
-				sv->backoff = sv->backoff == 0
-						      ? UPSTREAM_PROBE_MS
-						      : sv->backoff * 2;
-				if (sv->backoff > UPSTREAM_PROBE_MAX_MS)
-					sv->backoff = UPSTREAM_PROBE_MAX_MS;
-				sv->dead_until =
-					clock_mono_ms_now() + sv->backoff;
-			}
-		}
+	if (q->tcp != NULL) {
+		upstream_tcp_failed(q);
+		return;
 	}
+	upstream_udp_timeout(q);
 	upstream_next(q);
 }
 
@@ -605,6 +731,22 @@ upstream_get_stats(const struct upstream *u, struct upstream_stats *s)
 	*s = u->st;
 }
 
+/* Whether sets before (i, j) already hold the server at (i, j). */
+static bool
+upstream_listed_before(const struct upstream *u, size_t i, size_t j)
+{
+	const struct upstream_server *sv = u->sets[i]->servers[j];
+	size_t a, b;
+
+	for (a = 0; a <= i; a++) {
+		for (b = 0; b < (a == i ? j : u->sets[a]->count); b++) {
+			if (u->sets[a]->servers[b] == sv)
+				return true;
+		}
+	}
+	return false;
+}
+
 void
 upstream_log_stats(const struct upstream *u)
 {
@@ -613,20 +755,23 @@ upstream_log_stats(const struct upstream *u)
 	size_t i, j;
 
 	for (i = 0; i < u->nsets; i++) {
-		for (j = 0; j < u->sets[i].count; j++) {
+		for (j = 0; j < u->sets[i]->count; j++) {
 			const struct upstream_server *sv =
-				&u->sets[i].servers[j];
+				u->sets[i]->servers[j];
 
+			if (upstream_listed_before(u, i, j))
+				continue;
 			log_notice(
 				"stats: upstream %s %s: sent %llu answers "
-				"%llu timeouts %llu rtt avg %llu ms "
-				"max %llu ms",
+				"%llu timeouts %llu tcp failures %llu "
+				"rtt avg %llu ms max %llu ms",
 				net_format_sockaddr(&sv->addr, addr,
 						    sizeof(addr)),
 				now < sv->dead_until ? "dead" : "alive",
 				(unsigned long long)sv->sent,
 				(unsigned long long)sv->answers,
 				(unsigned long long)sv->timeouts,
+				(unsigned long long)sv->tcp_failures,
 				(unsigned long long)(sv->answers > 0
 							     ? sv->rtt_sum /
 								       sv->answers
@@ -647,7 +792,7 @@ upstream_free(struct upstream *u)
 		while (u->buckets[i] != NULL)
 			upstream_finish(u->buckets[i], NULL, 0);
 	}
-	upstream_sets_free(u->sets, u->nsets);
+	upstream_sets_release(u->sets, u->nsets);
 	sockpool_free(u->pool);
 	free(u);
 }

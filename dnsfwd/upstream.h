@@ -8,10 +8,13 @@
  * that ID and the same question (case-insensitive); anything else is
  * counted as forged and ignored.  Identical questions in flight share one
  * query: later clients wait on it.  A truncated answer is asked again over
- * TCP.  Upstreams are tried in their configured order; one that times out
- * UPSTREAM_DEAD_AFTER times in a row is skipped until a probe (one query,
- * after a growing back-off) succeeds.  When no upstream can be asked, a
- * query fails at once, never hangs.
+ * TCP; when that fails, the next upstream is asked, within the same bound
+ * of UPSTREAM_MAX_TRIES timeouts.  Upstreams are tried in their configured
+ * order; one that times out UPSTREAM_DEAD_AFTER times in a row is skipped
+ * until a probe (one query, after a growing back-off) succeeds.  When no
+ * upstream can be asked, a query fails at once, never hangs.  Health is
+ * kept per address and port, across reloads; a query in flight keeps the
+ * upstream list it started with.
  */
 #ifndef LABGATE_DNS_UPSTREAM_H
 #define LABGATE_DNS_UPSTREAM_H
@@ -68,14 +71,18 @@ typedef void (*upstream_done_fn)(void *arg, const struct cache_key *key,
 
 struct upstream_stats {
 	uint64_t queries, shared, answers, timeouts, forged, failures,
-		tcp_retries, waiters_dropped;
+		tcp_retries, tcp_failures, waiters_dropped;
 	unsigned inflight;
 };
 
 struct upstream *upstream_new(struct event_base *base,
 			      const struct config_dns *cfg,
 			      upstream_done_fn done, void *arg);
-/* Applies new upstreams and timeouts; queries in flight finish as they are. */
+/*
+ * Applies new upstreams and timeouts.  An upstream whose address and port
+ * stay keeps its health; queries in flight go on with the upstreams they
+ * started with.
+ */
 int upstream_configure(struct upstream *u, const struct config_dns *cfg);
 /* Fails every query in flight (their waiters get the callback) and frees. */
 void upstream_free(struct upstream *u);

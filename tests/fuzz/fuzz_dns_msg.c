@@ -2,7 +2,7 @@
  * libFuzzer target for dnsfwd's message handling: the parser (header,
  * question with decompression, OPT), the TTL walk the cache relies on,
  * storing the bytes as an upstream answer and answering a hit from them,
- * local answers and reply building.  Anything may be rejected; nothing
+ * local answers, reply building and rewriting the (extended) RCODE.  Anything may be rejected; nothing
  * may crash, hang, leak or read out of bounds.
  */
 #include <stddef.h>
@@ -85,6 +85,19 @@ fuzz_local(const struct dns_msg *m)
 	local_answer(z, m, out, 40);
 }
 
+/* A relayed answer's RCODE, header and OPT, rewritten in a copy. */
+static void
+fuzz_rcode(const struct dns_msg *m, const uint8_t *data, size_t size)
+{
+	static uint8_t copy[DNS_MAX_MSG];
+	struct dns_msg r;
+
+	memcpy(copy, data, size);
+	if (dns_msg_set_rcode(copy, size, dns_msg_rcode(m) ^ (size & 0xfff)) ==
+	    0)
+		dns_msg_parse(copy, size, &r);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -106,5 +119,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dns_opt_append(out, (size_t)n, sizeof(out), DNS_EDNS_UDP, true);
 	fuzz_local(&m);
 	fuzz_cache(&m, data, size);
+	fuzz_rcode(&m, data, size);
 	return 0;
 }

@@ -17,6 +17,10 @@
  *             wrong port (all with 6.6.6.6), then the real one after -d MS
  *   refuse    REFUSED
  *   flaky     answer the first query, SERVFAIL to every later one
+ *   ad        answer with the AD bit set, whatever the query asked
+ *   badvers   answer with an OPT RR carrying the extended RCODE BADVERS
+ *             (16: header RCODE 0, upper bits 1 in the OPT TTL)
+ *   tcpfail   over UDP as truncate; over TCP accept, then reset
  * One line per query goes to stdout ("query NAME TYPE"), flushed.
  */
 #include <arpa/inet.h>
@@ -86,6 +90,20 @@ add_a(uint8_t *out, size_t n, uint32_t ttl, const uint8_t addr[4])
 	out[n++] = 4;
 	memcpy(out + n, addr, 4);
 	return n + 4;
+}
+
+/* An OPT RR (RFC 6891) with the extended RCODE's upper 8 bits. */
+static size_t
+add_opt(uint8_t *out, size_t n, uint8_t rcode_hi)
+{
+	static const uint8_t opt[] = {0, 0, 41, 0x04, 0xd0};
+
+	memcpy(out + n, opt, sizeof(opt));
+	n += sizeof(opt);
+	out[n++] = rcode_hi;
+	memset(out + n, 0, 5); /* version, flags, RDLENGTH */
+	out[11]++;
+	return n + 5;
 }
 
 /* Header, the question echoed, `records` A records. */
@@ -164,8 +182,18 @@ forge(int fd, int other, const struct sockaddr_in *to, const uint8_t *q,
 	sendto(other, out, n, 0, (const struct sockaddr *)to, sizeof(*to));
 }
 
+/* Closes with an RST: SO_LINGER with a zero timeout. */
 static void
-serve_tcp(int lfd, uint32_t ttl, unsigned records)
+reset(int fd)
+{
+	struct linger l = {.l_onoff = 1, .l_linger = 0};
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
+static void
+serve_tcp(int lfd, uint32_t ttl, unsigned records, bool fail)
 {
 	uint8_t q[514], out[2 + 12 + 260 + BIG_RECORDS * 16];
 	uint8_t addr[4] = {192, 0, 2, 0};
@@ -175,6 +203,10 @@ serve_tcp(int lfd, uint32_t ttl, unsigned records)
 
 	if (fd == -1)
 		return;
+	if (fail) {
+		reset(fd);
+		return;
+	}
 	while (got < 2 || got < 2 + (size_t)(q[0] << 8 | q[1])) {
 		r = read(fd, q + got, sizeof(q) - got);
 		if (r <= 0)
@@ -215,12 +247,17 @@ serve_udp(int fd, int other, const char *mode, unsigned delay, uint32_t ttl)
 		return;
 	if (strcmp(mode, "refuse") == 0)
 		n = build(q, qend, out, 5, false, 0, ttl, addr);
-	else if (strcmp(mode, "truncate") == 0 || strcmp(mode, "big") == 0)
+	else if (strcmp(mode, "truncate") == 0 || strcmp(mode, "big") == 0 ||
+		 strcmp(mode, "tcpfail") == 0)
 		n = build(q, qend, out, 0, true, 0, ttl, addr);
 	else if (strcmp(mode, "flaky") == 0 && counter > 1)
 		n = build(q, qend, out, 2, false, 0, ttl, addr);
 	else
 		n = build(q, qend, out, 0, false, 1, ttl, addr);
+	if (strcmp(mode, "ad") == 0)
+		out[3] |= 0x20;
+	if (strcmp(mode, "badvers") == 0)
+		n = add_opt(out, n, 16 >> 4);
 	if (strcmp(mode, "forge") == 0)
 		forge(fd, other, &from, q, qend, ttl);
 	if (strcmp(mode, "delay") == 0 || strcmp(mode, "forge") == 0)
@@ -312,6 +349,7 @@ main(int argc, char **argv)
 		if (p[1].revents & POLLIN)
 			serve_tcp(tcp, ttl,
 				  strcmp(mode, "big") == 0 ? BIG_RECORDS
-							   : TRUNC_RECORDS);
+							   : TRUNC_RECORDS,
+				  strcmp(mode, "tcpfail") == 0);
 	}
 }

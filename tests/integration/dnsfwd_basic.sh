@@ -69,6 +69,8 @@ start_upstream 127.0.0.7 answer
 start_upstream 127.0.0.8 refuse
 start_upstream 127.0.0.11 big
 start_upstream 127.0.0.12 flaky -t 1
+start_upstream 127.0.0.13 ad
+start_upstream 127.0.0.14 badvers
 ip netns exec "$NS" "$UPSTREAM" -a 127.0.0.9 -p 5300 -m answer -t 1 >"$TMP/up-stale.log" 2>&1 &
 STALE_PID=$!
 lg_track $STALE_PID dns-test-upstream
@@ -102,9 +104,11 @@ $MANY
     - stale.test 127.0.0.9:5300
     - big.test 127.0.0.11:5300
     - flaky.test 127.0.0.12:5300
+    - ad.test 127.0.0.13:5300
+    - badvers.test 127.0.0.14:5300
 CONF
 
-plan 36
+plan 40
 
 for i in $(seq 1 50); do
 	[ "$(in_ns dig +short +time=1 +tries=1 -p 5300 @127.0.0.2 example.org A)" = 93.184.216.34 ] && break
@@ -298,6 +302,37 @@ fi
 # EDNS version 1 is not ours: BADVERS (RFC 6891 6.1.3)
 r=$(q +edns=1 +noednsnegotiation example.org A)
 check "EDNS version 1: BADVERS" has "$r" "status: BADVERS"
+
+# An upstream's extended RCODE (RFC 6891 6.1.3) reaches the client in our
+# OPT, also when asked again (such answers are not cached without it); a
+# client without EDNS cannot be told it and gets SERVFAIL
+r=$(q b1.badvers.test A)
+r2=$(q b1.badvers.test A)
+if has "$r" "status: BADVERS" && has "$r2" "status: BADVERS"; then
+	pass "upstream BADVERS relayed in the OPT record, twice"
+else
+	not_ok "upstream BADVERS relayed in the OPT record, twice" "$r" "$r2"
+fi
+r=$(q +noedns b2.badvers.test A)
+check "upstream BADVERS to a client without EDNS: SERVFAIL" has "$r" "status: SERVFAIL"
+
+# RFC 6840 5.8: the upstream's AD bit only for a client that set AD or DO,
+# from upstream and from the cache alike
+adflag() { grep -qE "^;; flags:[a-z ]* ad[ ;]" <<<"$1"; }
+r=$(q +noadflag a1.ad.test A)
+r2=$(q +noadflag a1.ad.test A)
+if has "$r" "status: NOERROR" && ! adflag "$r" && ! adflag "$r2"; then
+	pass "AD cleared for a client that set neither AD nor DO"
+else
+	not_ok "AD cleared for a client that set neither AD nor DO" "$r" "$r2"
+fi
+r=$(q +adflag a1.ad.test A)
+r2=$(q +noadflag +dnssec a2.ad.test A)
+if adflag "$r" && adflag "$r2"; then
+	pass "AD kept for a client that set AD (cache hit) or DO"
+else
+	not_ok "AD kept for a client that set AD (cache hit) or DO" "$r" "$r2"
+fi
 
 # IPv6 listener, UDP and TCP
 r=$(in_ns dig +time=2 +tries=1 -p 53 @::1 example.org A 2>&1)

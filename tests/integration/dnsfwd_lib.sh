@@ -24,3 +24,24 @@ check() {
 has() { grep -q -- "$2" <<<"$1"; }
 # Runs a command in the test's namespace ($NS, set by the script).
 in_ns() { ip netns exec "$NS" "$@"; }
+
+# dnsfwd_start CONFIG: dnsfwd in $NS, ready, its PID in DPID; when it does
+# not start, one failed test and the end of the script.
+dnsfwd_start() {
+	if ! lg_start_daemon -n "$NS" "$DNSFWD" -c "$1"; then
+		fail "dnsfwd starts"
+		done_testing
+	fi
+	DPID=$LG_PID
+}
+
+# One test: SIGTERM stops dnsfwd with status 0 and no sanitizer report.
+dnsfwd_stop_clean() {
+	local rc=0
+	lg_stop "$DPID" || rc=$?
+	if [ "$rc" = 0 ] && ! grep -qiE "sanitizer|runtime error" "$LG_LOG"; then
+		pass "SIGTERM: exit 0, no sanitizer reports"
+	else
+		not_ok "SIGTERM: exit 0, no sanitizer reports" "exit $rc" "$(tail -5 "$LG_LOG")"
+	fi
+}

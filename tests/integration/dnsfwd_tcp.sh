@@ -1,7 +1,8 @@
 #!/bin/bash
 # dnsfwd_tcp.sh: dnsfwd's TCP side (RFC 7766) with real clients: several
 # queries on one connection (kdig +keepopen), the idle timeout, the
-# connection limit, and a query split across TCP segments.  Everything
+# connection limit, a query split across TCP segments, and an upstream
+# whose TCP fails after a truncated UDP answer.  Everything
 # runs inside a network namespace of its own, on its loopback.
 # Needs root, knotd (knot) and dig (dnsutils); kdig (knot-dnsutils) when
 # present.  Emits TAP.
@@ -14,23 +15,24 @@ TMP=$LG_TMP
 ip netns exec "$NS" "$UPSTREAM" -a 127.0.0.2 -p 5300 -m answer \
 	>"$TMP/up.log" 2>&1 &
 lg_track $! dns-test-upstream
+ip netns exec "$NS" "$UPSTREAM" -a 127.0.0.3 -p 5300 -m tcpfail \
+	>"$TMP/up-tcpfail.log" 2>&1 &
+lg_track $! dns-test-upstream
 
 cat >"$TMP/lab.yaml" <<CONF
 dns:
   listen: [127.0.0.1:53]
   upstreams: [127.0.0.2:5300]
+  forward:
+    - tcpfail.test 127.0.0.3:5300 127.0.0.2:5300
   tcp_timeout: 1
   tcp_connections: 2
   records:
     - gw.lab.test A 192.0.2.254
 CONF
 
-plan 6
-if ! lg_start_daemon -n "$NS" "$DNSFWD" -c "$TMP/lab.yaml"; then
-	fail "dnsfwd starts"
-	done_testing
-fi
-DPID=$LG_PID
+plan 7
+dnsfwd_start "$TMP/lab.yaml"
 
 # 1: several queries on one connection
 if command -v kdig >/dev/null; then
@@ -88,6 +90,14 @@ if has "$r" "192.0.2.254"; then
 	pass "once the others are gone, TCP clients are served again"
 else
 	not_ok "once the others are gone, TCP clients are served again" "$r"
+fi
+# 6: TC over UDP, then the TCP retry is reset: the next upstream answers
+r=$(in_ns dig +time=3 +tries=1 @127.0.0.1 t.tcpfail.test A 2>&1)
+if has "$r" "status: NOERROR" && grep -q "IN.A.192\.0\.2\." <<<"$r" &&
+	grep -q "query t.tcpfail.test" "$TMP/up-tcpfail.log"; then
+	pass "upstream TCP reset after TC: the next upstream answers"
+else
+	not_ok "upstream TCP reset after TC: the next upstream answers" "$r"
 fi
 kill -TERM "$DPID"
 for i in $(seq 1 50); do

@@ -1,7 +1,8 @@
 #!/bin/bash
 # dnsfwd_workers.sh: dns.workers: 3 processes on SO_REUSEPORT sockets,
 # all answering (dig from many source ports), all reloading on SIGHUP, all
-# logging statistics on SIGUSR1, all gone after SIGTERM.  In a network
+# logging statistics on SIGUSR1, a worker killed with SIGKILL replaced
+# and a crash loop given up, all gone after SIGTERM.  In a network
 # namespace of its own.  Needs root and dig (dnsutils).  Emits TAP.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dnsfwd_lib.sh"
@@ -21,15 +22,30 @@ dns:
     - gw.lab.test A 192.0.2.254
 CONF
 
-plan 6
-if ! lg_start_daemon -n "$NS" "$DNSFWD" -c "$TMP/lab.yaml"; then
-	fail "dnsfwd starts"
-	done_testing
-fi
-DPID=$LG_PID
+plan 9
+dnsfwd_start "$TMP/lab.yaml"
 sleep 0.3
 
-kids=$(ps -o pid= --ppid "$DPID" | tr -d ' ')
+# The workers: every process whose parent (field 4 of /proc/PID/stat,
+# after the name in parentheses) is the daemon.
+workers_of() {
+	local st
+	for st in /proc/[0-9]*/stat; do
+		sed -n 's/^\([0-9]*\) (.*) [A-Za-z] \([0-9]*\) .*/\1 \2/p' "$st" 2>/dev/null
+	done | awk -v p="$1" '$2 == p { print $1 }'
+}
+# Waits until the daemon has N workers, none of them in OLD.
+new_workers() {
+	local w
+	w=$(workers_of "$DPID")
+	[ "$(grep -c . <<<"$w")" = "$1" ] || return 1
+	for k in $2; do grep -qx "$k" <<<"$w" && return 1; done
+	return 0
+}
+replaced_or_given_up() {
+	new_workers 2 "$1" || grep -q "no longer replaced" "$LG_LOG"
+}
+kids=$(workers_of "$DPID")
 n=$(echo "$kids" | grep -c .)
 if [ "$n" = 2 ]; then
 	pass "workers: 3 runs two worker processes beside the first"
@@ -71,6 +87,48 @@ if [ "$good" = 30 ]; then
 	pass "after SIGHUP every worker answers the new record"
 else
 	not_ok "after SIGHUP every worker answers the new record" "$good of 30"
+fi
+
+# SIGKILL to a worker: the first process notices (SIGCHLD) and forks a
+# new one, which answers like the others
+victim=$(head -n 1 <<<"$kids")
+kill -KILL "$victim"
+if lg_wait_for 10 new_workers 2 "$victim"; then
+	pass "a worker killed with SIGKILL is replaced"
+else
+	not_ok "a worker killed with SIGKILL is replaced" "workers: $(workers_of "$DPID")" "$(tail -5 "$LG_LOG")"
+fi
+good=0
+for i in $(seq 1 30); do
+	[ "$(in_ns dig +short +time=2 +tries=1 @127.0.0.1 gw.lab.test A)" = 192.0.2.253 ] && good=$((good + 1))
+done
+before=$(grep -c "stats: queries" "$LG_LOG")
+kill -USR1 "$DPID"
+sleep 0.5
+lines=$(grep "stats: queries" "$LG_LOG" | tail -n +$((before + 1)))
+if [ "$good" = 30 ] && [ "$(grep -c -v "stats: queries 0 " <<<"$lines")" = 3 ]; then
+	pass "after the replacement all 30 queries are answered, by three processes"
+else
+	not_ok "after the replacement all 30 queries are answered, by three processes" "$good of 30" "$lines"
+fi
+
+# A crash loop: each replacement killed at once.  After
+# DNSFWD_CRASH_LIMIT (5) deaths within a minute, the next is not replaced.
+for i in $(seq 1 8); do
+	grep -q "no longer replaced" "$LG_LOG" && break
+	cur=$(workers_of "$DPID")
+	victim=$(head -n 1 <<<"$cur")
+	kill -KILL "$victim"
+	lg_wait_for 10 replaced_or_given_up "$victim" || break
+done
+sleep 1
+kids=$(workers_of "$DPID")
+if grep -q "died 6 times within 60 s: no longer replaced" "$LG_LOG" &&
+	[ "$(grep -c . <<<"$kids")" = 1 ] &&
+	[ "$(in_ns dig +short +time=2 +tries=1 @127.0.0.1 gw.lab.test A)" = 192.0.2.253 ]; then
+	pass "a crash loop is given up with a log line; the others still answer"
+else
+	not_ok "a crash loop is given up with a log line; the others still answer" "workers: $kids" "$(grep -E "worker|died" "$LG_LOG" | tail -8)"
 fi
 
 # SIGTERM: the first process stops its workers, then exits 0

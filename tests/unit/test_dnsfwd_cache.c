@@ -1,7 +1,8 @@
 /*
  * cache: hits rewrite the ID and question case and age the TTLs; TTL
  * clamps; negative answers per RFC 2308; SERVFAIL briefly; LRU eviction
- * at the bound; the DO bit splits entries; serve-stale.
+ * at the bound; the DO bit splits entries; serve-stale; the prefetch
+ * decision (near expiry, once per entry).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -437,6 +438,52 @@ test_memory_bound(void **state)
 	cache_free(c);
 }
 
+/* The last CACHE_PREFETCH_PERCENT (10%) of a lifetime, at least 1 s. */
+static void
+test_prefetch_at(void **state)
+{
+	(void)state;
+	assert_int_equal(cache_prefetch_at(1000, 300), 1270);
+	assert_int_equal(cache_prefetch_at(1000, 100), 1090);
+	assert_int_equal(cache_prefetch_at(1000, 20), 1018);
+	/* Rounded up: 0.5 s and 0.1 s windows become the last second. */
+	assert_int_equal(cache_prefetch_at(1000, 5), 1004);
+	assert_int_equal(cache_prefetch_at(1000, 1), 1000);
+	assert_int_equal(cache_prefetch_at(0, 7 * 86400), 7 * 86400 - 60480);
+}
+
+/* Due on the first hit near expiry, then not again until replaced. */
+static void
+test_prefetch_due_once(void **state)
+{
+	struct cache *c = cache_new(10, &limits);
+	uint8_t msg[600];
+	struct cache_key k;
+	struct cache_entry *e;
+	size_t len = make_answer("www.example.org", 0, 100, msg);
+
+	(void)state;
+	k = key_for(msg, 0);
+	assert_int_equal(cache_store(c, &k, msg, len, 1000), 1);
+	e = cache_lookup(c, &k, 1000, false);
+	assert_false(cache_prefetch_due(e, 1000));
+	e = cache_lookup(c, &k, 1089, false);
+	assert_false(cache_prefetch_due(e, 1089));
+	e = cache_lookup(c, &k, 1090, false);
+	assert_true(cache_prefetch_due(e, 1090));
+	/* One refresh per entry: later hits answer without asking again. */
+	e = cache_lookup(c, &k, 1095, false);
+	assert_false(cache_prefetch_due(e, 1095));
+	assert_false(cache_prefetch_due(e, 1099));
+	/* The refreshed answer replaces it, with a new window. */
+	assert_int_equal(cache_store(c, &k, msg, len, 1096), 1);
+	e = cache_lookup(c, &k, 1185, false);
+	assert_non_null(e);
+	assert_false(cache_prefetch_due(e, 1185));
+	assert_true(cache_prefetch_due(e, 1186));
+	cache_free(c);
+}
+
 int
 main(void)
 {
@@ -454,6 +501,8 @@ main(void)
 		cmocka_unit_test(test_servfail_keeps_stale),
 		cmocka_unit_test(test_malformed_not_stored),
 		cmocka_unit_test(test_memory_bound),
+		cmocka_unit_test(test_prefetch_at),
+		cmocka_unit_test(test_prefetch_due_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,6 +42,7 @@ test_defaults(void **state)
 	assert_int_equal(d->tcp_timeout, CONFIG_DEFAULT_TCP_TIMEOUT);
 	assert_int_equal(d->tcp_connections, CONFIG_DEFAULT_TCP_CONNECTIONS);
 	assert_int_equal(d->workers, 1);
+	assert_false(d->prefetch);
 	assert_int_equal(d->forward_count, 0);
 	assert_int_equal(d->local_domains_count, 0);
 	assert_null(d->hosts_file);
@@ -69,7 +70,8 @@ test_all_keys(void **state)
 		"  stale_ttl: 0\n"
 		"  tcp_timeout: 5\n"
 		"  tcp_connections: 10\n"
-		"  workers: 2\n";
+		"  workers: 2\n"
+		"  prefetch: true\n";
 	struct config_errors errs;
 	struct config *cfg = load(text, &errs);
 	const struct config_dns *d;
@@ -91,6 +93,7 @@ test_all_keys(void **state)
 	assert_int_equal(d->max_ttl, 600);
 	assert_int_equal(d->servfail_ttl, 0);
 	assert_int_equal(d->workers, 2);
+	assert_true(d->prefetch);
 	config_free(cfg);
 }
 
@@ -130,6 +133,7 @@ test_errors(void **state)
 		     "not a domain name");
 	expect_error("  hosts_file: relative/hosts\n", 4, "absolute");
 	expect_error("  timeout: 1s\n", 4, "timeout");
+	expect_error("  prefetch: often\n", 4, "prefetch");
 	{
 		struct config_errors errs;
 		static const char loop[] = "dns:\n"

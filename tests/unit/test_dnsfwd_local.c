@@ -197,6 +197,73 @@ test_no_room(void **state)
 	assert_int_equal(local_answer(f->z, &m, out, 30), -1);
 }
 
+/*
+ * A client may compress its own question: here QNAME ends with a pointer
+ * to offset 4, whose octet 0 is the root.  Our reply writes the name out
+ * in full, so a truncated answer must end where that question ends, not
+ * at the client's question_end (one octet further).
+ */
+static void
+test_truncated_compressed_question(void **state)
+{
+	/* ID abcd, RD, QDCOUNT 1; big.lab.test + pointer to 4; A IN. */
+	static const uint8_t q[] = "\xab\xcd\x01\x00\x00\x01\x00\x00"
+				   "\x00\x00\x00\x00"
+				   "\003big\003lab\004test\xc0\x04"
+				   "\x00\x01\x00\x01";
+	char yaml2[4096];
+	struct config_errors errs;
+	struct config *cfg;
+	struct local_zone *z;
+	struct dns_msg m, r;
+	uint8_t out[DNS_MAX_MSG];
+	char err[LOCAL_ERRLEN];
+	size_t bad, o;
+	int i, n;
+
+	(void)state;
+	o = (size_t)snprintf(yaml2, sizeof(yaml2),
+			     "dns:\n  listen: [127.0.0.1:53]\n"
+			     "  upstreams: [127.0.0.2]\n  records:\n");
+	for (i = 1; i <= 40; i++)
+		o += (size_t)snprintf(yaml2 + o, sizeof(yaml2) - o,
+				      "    - big.lab.test A 192.0.2.%d\n", i);
+	cfg = config_load_buffer("t.yaml", yaml2, strlen(yaml2), &errs);
+	assert_non_null(cfg);
+	z = local_new(cfg->dns, &bad, err, sizeof(err));
+	assert_non_null(z);
+	assert_int_equal(dns_msg_parse(q, sizeof(q) - 1, &m), DNS_OK);
+	assert_int_equal(m.question_end, sizeof(q) - 1);
+	assert_int_equal(m.q.name_len, 14);
+
+	/* Room for everything: 40 A records. */
+	n = local_answer_fit(z, &m, out, sizeof(out), sizeof(out));
+	assert_true(n > 512);
+	assert_int_equal(dns_msg_parse(out, (size_t)n, &r), DNS_OK);
+	assert_int_equal(r.ancount, 40);
+	assert_false(r.flags & DNS_FLAG_TC);
+
+	/* 512 octets: header and question only, with TC and AA. */
+	n = local_answer_fit(z, &m, out, sizeof(out), 512);
+	assert_int_equal(dns_msg_parse(out, (size_t)n, &r), DNS_OK);
+	assert_int_equal(r.id, 0xabcd);
+	assert_true(r.flags & DNS_FLAG_TC);
+	assert_true(r.flags & DNS_FLAG_AA);
+	assert_int_equal(r.qdcount, 1);
+	assert_int_equal(r.ancount + r.nscount + r.arcount, 0);
+	assert_int_equal(r.q.name_len, 14);
+	assert_memory_equal(r.q.name, "\003big\003lab\004test", 14);
+	assert_int_equal(r.q.qtype, DNS_TYPE_A);
+	/* Every octet read: nothing after the question. */
+	assert_int_equal(r.question_end, (size_t)n);
+	assert_int_equal(n, DNS_HDR_LEN + 14 + 4);
+
+	/* Not even the question fits: -1. */
+	assert_int_equal(local_answer_fit(z, &m, out, sizeof(out), 20), -1);
+	local_free(z);
+	config_free(cfg);
+}
+
 /* hosts(5): addresses with names and aliases, comments, bad lines. */
 static void
 test_hosts_file(void **state)
@@ -268,6 +335,7 @@ main(void)
 			test_nodata_nxdomain_and_foreign, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_room, setup, teardown),
 		cmocka_unit_test(test_hosts_file),
+		cmocka_unit_test(test_truncated_compressed_question),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,15 +1,18 @@
 /*
- * upstream: real UDP sockets on loopback and a real event loop.  Answers
- * count only with the right ID and question from the right port; a
- * silent upstream is failed over in order, marked dead after repeated
+ * upstream: real UDP and TCP sockets on loopback and a real event loop.
+ * Answers count only with the right ID and question from the right port;
+ * a silent upstream is failed over in order, marked dead after repeated
  * timeouts and then skipped; with every upstream dead a query fails at
- * once; identical queries share one upstream query.
+ * once; identical queries share one upstream query.  A truncated answer
+ * whose TCP retry fails moves on to the next upstream; health survives a
+ * reload, and a query in flight keeps the upstreams it started with.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,8 +24,12 @@
 #include "clock.h"
 #include "upstream.h"
 
+#define FAKES 3
+
+/* A fake upstream: UDP, and a TCP listener on the same port (or -1). */
 struct fake {
 	int fd;
+	int tcp;
 	struct net_sockaddr addr;
 };
 
@@ -35,8 +42,8 @@ struct outcome {
 
 struct env {
 	struct event_base *base;
-	struct fake up[2];
-	struct net_sockaddr addrs[2];
+	struct fake up[FAKES];
+	struct net_sockaddr addrs[FAKES];
 	struct config_dns cfg;
 	struct upstream *u;
 	struct outcome out;
@@ -57,17 +64,39 @@ done(void *arg, const struct cache_key *key, const struct upstream_waiter *w,
 		o->addr4 = msg[len - 1];
 }
 
+/* A TCP listener on a free port, then UDP on the same port number. */
 static void
 fake_open(struct fake *f)
 {
-	f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	assert_true(f->fd >= 0);
-	memset(&f->addr, 0, sizeof(f->addr));
-	f->addr.sin.sin_family = AF_INET;
-	f->addr.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	f->addr.len = sizeof(f->addr.sin);
-	assert_int_equal(bind(f->fd, &f->addr.sa, f->addr.len), 0);
-	assert_int_equal(getsockname(f->fd, &f->addr.sa, &f->addr.len), 0);
+	int tries;
+
+	for (tries = 0; tries < 20; tries++) {
+		memset(&f->addr, 0, sizeof(f->addr));
+		f->addr.sin.sin_family = AF_INET;
+		f->addr.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		f->addr.len = sizeof(f->addr.sin);
+		f->tcp = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		assert_true(f->tcp >= 0);
+		assert_int_equal(bind(f->tcp, &f->addr.sa, f->addr.len), 0);
+		assert_int_equal(listen(f->tcp, 4), 0);
+		assert_int_equal(
+			getsockname(f->tcp, &f->addr.sa, &f->addr.len), 0);
+		f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		assert_true(f->fd >= 0);
+		if (bind(f->fd, &f->addr.sa, f->addr.len) == 0)
+			return;
+		close(f->fd);
+		close(f->tcp);
+	}
+	fail_msg("no port free for both UDP and TCP");
+}
+
+static void
+fake_close(struct fake *f)
+{
+	close(f->fd);
+	if (f->tcp >= 0)
+		close(f->tcp);
 }
 
 static int
@@ -77,7 +106,7 @@ setup(void **state)
 	int i;
 
 	e->base = event_base_new();
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < FAKES; i++) {
 		fake_open(&e->up[i]);
 		e->addrs[i] = e->up[i].addr;
 	}
@@ -94,10 +123,11 @@ static int
 teardown(void **state)
 {
 	struct env *e = *state;
+	int i;
 
 	upstream_free(e->u);
-	close(e->up[0].fd);
-	close(e->up[1].fd);
+	for (i = 0; i < FAKES; i++)
+		fake_close(&e->up[i]);
 	event_base_free(e->base);
 	free(e);
 	return 0;
@@ -159,6 +189,20 @@ fake_answer(int fd, const uint8_t *q, size_t len, const struct net_sockaddr *to,
 	sendto(fd, a, qend + sizeof(rr) + 1, 0, &to->sa, to->len);
 }
 
+/* Answers q with TC set and no records: ask again over TCP. */
+static void
+fake_truncated(int fd, const uint8_t *q, size_t len,
+	       const struct net_sockaddr *to)
+{
+	uint8_t a[512];
+	size_t qend = len - DNS_OPT_LEN;
+
+	memcpy(a, q, qend);
+	a[2] |= 0x82; /* QR, TC */
+	a[11] = 0;
+	sendto(fd, a, qend, 0, &to->sa, to->len);
+}
+
 /* Runs the loop until the callback ran or ms passed. */
 static void
 run(struct env *e, int ms)
@@ -171,6 +215,19 @@ run(struct env *e, int ms)
 		event_base_loopexit(e->base, &tv);
 		event_base_dispatch(e->base);
 	}
+}
+
+/* Runs the loop until f receives a query or ms pass: its length, or 0. */
+static size_t
+wait_query(struct env *e, struct fake *f, uint8_t *q, struct net_sockaddr *from,
+	   int ms)
+{
+	uint64_t end = clock_mono_ms_now() + (uint64_t)ms;
+	size_t n;
+
+	while ((n = fake_read(f, q, from)) == 0 && clock_mono_ms_now() < end)
+		run(e, 10);
+	return n;
 }
 
 static void
@@ -327,6 +384,155 @@ test_compressed_question_ignored(void **state)
 	assert_true(e->out.answered);
 }
 
+/*
+ * Item: a truncated answer whose TCP retry fails goes on to the next
+ * upstream, as a UDP timeout does, instead of failing the query.
+ */
+static void
+tc_then_next(struct env *e, const char *name, void (*tcp_side)(struct env *))
+{
+	struct net_sockaddr from;
+	uint8_t q[512];
+	size_t n;
+
+	assert_int_equal(ask(e, name), 0);
+	n = fake_read(&e->up[0], q, &from);
+	assert_true(n > DNS_OPT_LEN);
+	fake_truncated(e->up[0].fd, q, n, &from);
+	if (tcp_side != NULL)
+		tcp_side(e);
+	n = wait_query(e, &e->up[1], q, &from, 3000);
+	assert_int_equal(e->out.calls, 0);
+	assert_true(n > 0);
+	fake_answer(e->up[1].fd, q, n, &from, 0, 4);
+	run(e, 1000);
+	assert_int_equal(e->out.calls, 1);
+	assert_true(e->out.answered);
+	assert_int_equal(e->out.addr4, 4);
+}
+
+static void
+test_tcp_refused_next_upstream(void **state)
+{
+	struct env *e = *state;
+
+	close(e->up[0].tcp); /* nothing listens: connection refused */
+	e->up[0].tcp = -1;
+	tc_then_next(e, "refused.example", NULL);
+}
+
+static void
+test_tcp_silent_next_upstream(void **state)
+{
+	/* up[0] listens but never accepts: the TCP try times out. */
+	tc_then_next(*state, "silent.example", NULL);
+}
+
+static int accepted = -1;
+
+/* Accepts the retry and answers it with a header of no question. */
+static void
+tcp_garbage(struct env *e)
+{
+	static const uint8_t junk[] = {0, 12, 0xde, 0xad, 0x81, 0x80, 0, 0,
+				       0, 0,  0,    0,    0,    0};
+	int i;
+
+	for (i = 0; i < 300 && accepted < 0; i++) {
+		run(e, 10);
+		accepted = accept(e->up[0].tcp, NULL, NULL);
+	}
+	assert_true(accepted >= 0);
+	assert_int_equal(write(accepted, junk, sizeof(junk)),
+			 (ssize_t)sizeof(junk));
+}
+
+static void
+test_tcp_malformed_next_upstream(void **state)
+{
+	tc_then_next(*state, "junk.example", tcp_garbage);
+	close(accepted);
+	accepted = -1;
+}
+
+/* Item: an upstream marked dead stays dead over a reload naming it. */
+static void
+test_health_kept_across_reload(void **state)
+{
+	struct env *e = *state;
+	struct net_sockaddr from, again[2];
+	struct config_dns cfg = e->cfg;
+	uint8_t q[512];
+	char name[32];
+	size_t n;
+	int i;
+
+	/* up[0] stays silent: each query times out there, then up[1]
+	 * answers; three in a row make up[0] dead. */
+	for (i = 0; i < UPSTREAM_DEAD_AFTER; i++) {
+		snprintf(name, sizeof(name), "h%d.example", i);
+		e->out.calls = 0;
+		assert_int_equal(ask(e, name), 0);
+		n = wait_query(e, &e->up[1], q, &from, 3000);
+		assert_true(n > 0);
+		fake_answer(e->up[1].fd, q, n, &from, 0, 1);
+		run(e, 1000);
+		assert_true(e->out.answered);
+	}
+	while (fake_read(&e->up[0], q, &from) > 0)
+		;
+	/* The same upstreams, from a new file (SIGHUP). */
+	again[0] = e->addrs[0];
+	again[1] = e->addrs[1];
+	cfg.upstreams = again;
+	assert_int_equal(upstream_configure(e->u, &cfg), 0);
+	e->out.calls = 0;
+	assert_int_equal(ask(e, "after.example"), 0);
+	assert_int_equal(fake_read(&e->up[0], q, &from), 0);
+	assert_true(fake_read(&e->up[1], q, &from) > 0);
+}
+
+/*
+ * Item: a query in flight during a reload goes on with the upstreams it
+ * started with, even when the reload reorders dns.forward and the
+ * domain's own upstreams.
+ */
+static void
+test_inflight_keeps_its_upstreams(void **state)
+{
+	struct env *e = *state;
+	struct net_sockaddr from, a_old[2], a_new[2], b[1];
+	struct config_forward fwd_old[2], fwd_new[2];
+	char da[] = "a.test", db[] = "b.test";
+	struct config_dns cfg = e->cfg;
+	uint8_t q[512];
+	size_t n;
+
+	a_old[0] = a_new[1] = e->up[0].addr;
+	a_old[1] = a_new[0] = e->up[1].addr;
+	b[0] = e->up[2].addr;
+	fwd_old[0] = (struct config_forward){da, a_old, 2};
+	fwd_old[1] = (struct config_forward){db, b, 1};
+	fwd_new[0] = fwd_old[1];
+	fwd_new[1] = (struct config_forward){da, a_new, 2};
+	cfg.forward = fwd_old;
+	cfg.forward_count = 2;
+	assert_int_equal(upstream_configure(e->u, &cfg), 0);
+	assert_int_equal(ask(e, "x.a.test"), 0);
+	assert_true(fake_read(&e->up[0], q, &from) > 0);
+	cfg.forward = fwd_new;
+	assert_int_equal(upstream_configure(e->u, &cfg), 0);
+	/* up[0] stays silent: the retry goes to a.test's other upstream,
+	 * not to b.test's nor to up[0] again. */
+	n = wait_query(e, &e->up[1], q, &from, 3000);
+	assert_true(n > 0);
+	assert_int_equal(fake_read(&e->up[2], q + 256, &from), 0);
+	fake_answer(e->up[1].fd, q, n, &from, 0, 8);
+	run(e, 1000);
+	assert_true(e->out.answered);
+	assert_int_equal(e->out.addr4, 8);
+}
+
 int
 main(void)
 {
@@ -346,6 +552,16 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_compressed_question_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_refused_next_upstream,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_silent_next_upstream,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_malformed_next_upstream, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_health_kept_across_reload,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_inflight_keeps_its_upstreams, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

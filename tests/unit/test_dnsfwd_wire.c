@@ -453,6 +453,43 @@ test_opt_extended_rcode(void **state)
 	assert_int_equal(r.edns_version, 0);
 }
 
+/* A relayed extended RCODE: 4 bits in the header, 8 in the OPT TTL. */
+static void
+test_set_extended_rcode(void **state)
+{
+	struct dns_msg m, r;
+	uint8_t out[512];
+	int n;
+
+	(void)state;
+	assert_int_equal(dns_msg_parse(query, sizeof(query), &m), DNS_OK);
+	n = dns_reply_start(&m, DNS_FLAG_AD, DNS_RCODE_NOERROR, out,
+			    sizeof(out));
+	n = dns_opt_append(out, (size_t)n, sizeof(out), DNS_EDNS_UDP, true);
+	assert_true(n > 0);
+	assert_int_equal(dns_msg_set_rcode(out, (size_t)n, 23), 0);
+	assert_int_equal(dns_msg_parse(out, (size_t)n, &r), DNS_OK);
+	assert_int_equal(DNS_RCODE(r.flags), 7);
+	assert_int_equal(r.edns_rcode_hi, 1);
+	assert_int_equal(dns_msg_rcode(&r), 23);
+	/* The other flags, the DO bit and the version stay. */
+	assert_true(r.flags & DNS_FLAG_AD);
+	assert_true(r.flags & DNS_FLAG_QR);
+	assert_true(r.edns_flags & DNS_EDNS_DO);
+	assert_int_equal(r.edns_version, 0);
+	assert_int_equal(dns_msg_set_rcode(out, (size_t)n, DNS_RCODE_NXDOMAIN),
+			 0);
+	assert_int_equal(dns_msg_parse(out, (size_t)n, &r), DNS_OK);
+	assert_int_equal(dns_msg_rcode(&r), DNS_RCODE_NXDOMAIN);
+	assert_int_equal(r.edns_rcode_hi, 0);
+	/* Without an OPT, only the 4 header bits can be said. */
+	n = dns_reply_start(&m, 0, DNS_RCODE_NOERROR, out, sizeof(out));
+	assert_int_equal(dns_msg_set_rcode(out, (size_t)n, 16), -1);
+	assert_int_equal(dns_msg_set_rcode(out, (size_t)n, 3), 0);
+	assert_int_equal(DNS_RCODE(dns_get16(out + 2)), 3);
+	assert_int_equal(dns_msg_set_rcode(out, 5, 3), -1);
+}
+
 int
 main(void)
 {
@@ -482,6 +519,7 @@ main(void)
 		cmocka_unit_test(test_too_many_records),
 		cmocka_unit_test(test_remove_opt),
 		cmocka_unit_test(test_opt_extended_rcode),
+		cmocka_unit_test(test_set_extended_rcode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
