@@ -164,7 +164,7 @@ autoindex_build(int rootfd, const char *path, bool dotfiles, char **page,
 	size_t n = 0, i;
 	int fd, err;
 
-	fd = http_path_open(rootfd, path, O_RDONLY | O_DIRECTORY);
+	fd = http_path_open(rootfd, path, O_RDONLY | O_DIRECTORY, dotfiles);
 	if (fd == -1)
 		return errno;
 	if ((err = ai_names(fd, dotfiles, &names, &n)) != 0)

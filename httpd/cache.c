@@ -183,12 +183,14 @@ static void
 cache_probe_path(struct cache *c, const char *path, struct cache_probe *p)
 {
 	p->fd = http_path_open(c->cfg.rootfd, path,
-			       O_RDONLY | O_NONBLOCK | O_NOCTTY);
+			       O_RDONLY | O_NONBLOCK | O_NOCTTY,
+			       c->cfg.dotfiles);
 	/* Large files keep their fd while cached: the table may be full. */
 	if (p->fd == -1 && (errno == EMFILE || errno == ENFILE) &&
 	    cache_evict_fds(c))
 		p->fd = http_path_open(c->cfg.rootfd, path,
-				       O_RDONLY | O_NONBLOCK | O_NOCTTY);
+				       O_RDONLY | O_NONBLOCK | O_NOCTTY,
+				       c->cfg.dotfiles);
 	p->err = 0;
 	if (p->fd == -1 || fstat(p->fd, &p->sb) == -1) {
 		p->kind = CACHE_ERROR;

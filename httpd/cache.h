@@ -72,6 +72,7 @@ struct cache;
 struct cache_config {
 	int rootfd;        /* not owned */
 	const char *index; /* index file name */
+	bool dotfiles;     /* symlinks may lead to dotfiles */
 	uint32_t validity_ms;
 	size_t max_bytes; /* of file data in memory */
 	size_t file_max;  /* larger files are not read in */

@@ -38,6 +38,7 @@ conn_in_get(struct server *s)
 	}
 	in->len = in->start = 0;
 	in->in_head = false;
+	in->chunked = false;
 	http_parser_init(&in->parser, s->cfg->max_headers,
 			 s->cfg->max_header_size);
 	return in;
@@ -195,11 +196,16 @@ conn_item_next(struct conn *c, char **hbuf, size_t *hcap)
 {
 	struct conn_item *it;
 
-	if (c->out == NULL && (c->out = conn_out_get(c->srv)) == NULL)
+	/*
+	 * No room means this request goes unanswered: the connection must
+	 * end, or the next response would be taken for this one's.
+	 */
+	if ((c->out == NULL && (c->out = conn_out_get(c->srv)) == NULL) ||
+	    c->out->n >= CONN_MAX_PIPELINE ||
+	    CONN_OUT_SIZE - c->out->len < CONN_OUT_RESERVE) {
+		c->close_after = true;
 		return NULL;
-	if (c->out->n >= CONN_MAX_PIPELINE ||
-	    CONN_OUT_SIZE - c->out->len < CONN_OUT_RESERVE)
-		return NULL;
+	}
 	it = &c->out->items[(c->out->head + c->out->n) % CONN_MAX_PIPELINE];
 	memset(it, 0, sizeof(*it));
 	it->sfd = -1;
@@ -215,6 +221,16 @@ conn_push(struct conn *c, struct conn_item *it, uint32_t hlen)
 	it->hlen = hlen;
 	c->out->len += hlen;
 	c->out->n++;
+}
+
+bool
+conn_has_room(const struct conn *c, unsigned items, size_t bytes)
+{
+	unsigned n = c->out != NULL ? c->out->n : 0;
+	size_t used = c->out != NULL ? c->out->len : 0;
+
+	return CONN_MAX_PIPELINE - n >= items &&
+	       CONN_OUT_SIZE - used >= CONN_OUT_RESERVE + bytes;
 }
 
 static bool
@@ -318,7 +334,8 @@ conn_sendfile(struct conn *c)
 
 /*
  * Writes what is queued.  Returns 1 when everything went out, 0 when
- * the socket is full, -1 when the connection is broken.
+ * the socket is full or this turn's sendfile calls are used up, -1 when
+ * the connection is broken.
  */
 static int
 conn_flush(struct conn *c)
@@ -343,6 +360,11 @@ conn_flush(struct conn *c)
 			conn_advance(c, 0);
 			continue;
 		}
+		/* Turn over: the event stays armed for EV_WRITE, and the
+		 * socket is still writable, so the next turn goes on. */
+		if (c->sendfile_left == 0)
+			return 0;
+		c->sendfile_left--;
 		rc = conn_sendfile(c);
 		if (rc != 1)
 			return rc;
@@ -392,8 +414,9 @@ conn_request(struct conn *c, const struct http_request *r, const char *buf)
 	if (cfg->keepalive_timeout == 0 || c->srv->stopping)
 		c->close_after = true;
 	if (r->te_chunked) {
-		c->close_after = c->linger = true;
-		resp_error(c, 411, r, buf);
+		/* Answered once the body is in: 413 can still be said. */
+		c->in->chunked = true;
+		http_chunked_init(&c->in->body, cfg->max_body);
 		return;
 	}
 	if (r->content_length > cfg->max_body) {
@@ -405,6 +428,58 @@ conn_request(struct conn *c, const struct http_request *r, const char *buf)
 	resp_request(c, r, buf);
 }
 
+/* The request is done: on to the next one in the buffer. */
+static void
+conn_next_request(struct conn *c)
+{
+	struct conn_in *in = c->in;
+
+	in->start += in->parser.req.head_len;
+	/* A body to discard stays under the header deadline. */
+	in->in_head = c->discard > 0;
+	http_parser_init(&in->parser, c->srv->cfg->max_headers,
+			 c->srv->cfg->max_header_size);
+}
+
+/*
+ * Decodes and drops the chunked body after the head kept at buf[start],
+ * then answers the request.  Decoded bytes leave the buffer, so a body
+ * of any size passes through the room after the head.  Returns false
+ * when more input is needed.
+ */
+static bool
+conn_chunked_body(struct conn *c)
+{
+	struct conn_in *in = c->in;
+	const struct http_request *r = &in->parser.req;
+	uint32_t body = in->start + r->head_len;
+	enum http_chunked_status st;
+	size_t used;
+
+	st = http_chunked_feed(&in->body, in->buf + body, in->len - body,
+			       &used);
+	memmove(in->buf + body, in->buf + body + used, in->len - body - used);
+	in->len -= (uint32_t)used;
+	if (st == HTTP_CHUNKED_AGAIN && in->len < in->cap)
+		return false;
+	if (st == HTTP_CHUNKED_AGAIN && in->start > 0) {
+		memmove(in->buf, in->buf + in->start, in->len - in->start);
+		in->len -= in->start;
+		in->start = 0;
+		return false;
+	}
+	in->chunked = false;
+	if (st == HTTP_CHUNKED_DONE) {
+		resp_request(c, r, in->buf + in->start);
+	} else { /* malformed, too large, or a head that fills the buffer */
+		c->close_after = c->linger = true;
+		resp_error(c, st == HTTP_CHUNKED_BAD ? 400 : 413, r,
+			   in->buf + in->start);
+	}
+	conn_next_request(c);
+	return true;
+}
+
 /* Parses and answers what is buffered; stops when output is full. */
 static void
 conn_process(struct conn *c)
@@ -413,7 +488,15 @@ conn_process(struct conn *c)
 	enum http_parse_status st;
 	size_t take;
 
-	while (in != NULL && !c->close_after && !conn_out_full(c)) {
+	/* A chunked body is read even on a closing connection: the
+	 * request it belongs to is still to be answered. */
+	while (in != NULL && (!c->close_after || in->chunked) &&
+	       !conn_out_full(c)) {
+		if (in->chunked) {
+			if (!conn_chunked_body(c))
+				break;
+			continue;
+		}
 		if (c->discard > 0) {
 			take = in->len - in->start;
 			if (take > c->discard)
@@ -459,11 +542,8 @@ conn_process(struct conn *c)
 			break;
 		}
 		conn_request(c, &in->parser.req, in->buf + in->start);
-		in->start += in->parser.req.head_len;
-		/* A body to discard stays under the header deadline. */
-		in->in_head = c->discard > 0;
-		http_parser_init(&in->parser, c->srv->cfg->max_headers,
-				 c->srv->cfg->max_header_size);
+		if (!in->chunked)
+			conn_next_request(c);
 	}
 }
 
@@ -493,7 +573,7 @@ conn_settle(struct conn *c)
 		conn_set_event(c, true, c->srv->to_send);
 		return;
 	}
-	if (c->close_after) {
+	if (c->close_after && (in == NULL || !in->chunked)) {
 		/* Unread input would make close() send RST over our answer. */
 		if (conn_busy(c))
 			c->linger = true;
@@ -584,6 +664,7 @@ conn_event_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	clock_refresh();
+	c->sendfile_left = CONN_SENDFILE_TURN;
 	if (what & EV_TIMEOUT) {
 		conn_timeout(c);
 		return;

@@ -28,7 +28,13 @@
 #define CONN_LINGER_TIMEOUT 2     /* seconds to drain after our last byte */
 #define CONN_LINGER_MAX     65536 /* bytes drained before giving up */
 #define CONN_SENDFILE_CHUNK (1024 * 1024) /* bytes per sendfile call */
-#define CONN_MAX_IOV        64
+/*
+ * sendfile calls per connection per event-loop turn: a fast reader of a
+ * large file never fills its socket, so without a bound one connection
+ * would keep the loop (and every other client of this worker) waiting.
+ */
+#define CONN_SENDFILE_TURN 4
+#define CONN_MAX_IOV       64
 
 struct server;
 struct cache_entry;
@@ -56,8 +62,10 @@ struct conn_in {
 	struct conn_in *next_free;
 	uint32_t cap, len, start; /* buf[start, len) unparsed */
 	bool in_head;             /* a request (head, body) is under way */
+	bool chunked;             /* its head kept while a chunked body goes */
 	uint64_t deadline_ms;     /* header timeout for it */
 	struct http_parser parser;
+	struct http_chunked body; /* when chunked */
 	char buf[];
 };
 
@@ -74,11 +82,12 @@ struct conn {
 	struct server *srv;
 	int fd;
 	enum conn_state state;
-	bool close_after; /* end the connection once output is out */
-	bool linger;      /* and drain input first */
-	bool nodelay;     /* TCP_NODELAY set */
-	bool write_mode;  /* event armed for EV_WRITE */
-	uint64_t discard; /* body bytes still to read and drop */
+	bool close_after;       /* end the connection once output is out */
+	bool linger;            /* and drain input first */
+	bool nodelay;           /* TCP_NODELAY set */
+	bool write_mode;        /* event armed for EV_WRITE */
+	unsigned sendfile_left; /* sendfile calls left in this loop turn */
+	uint64_t discard;       /* body bytes still to read and drop */
 	struct conn_in *in;
 	struct conn_out *out;
 	struct event ev;
@@ -101,9 +110,16 @@ void conn_pools_free(struct server *s);
 
 /*
  * For the responder: room for the next response's header, or NULL when
- * the queue is full.  conn_push() queues it.
+ * the queue is full or out of memory (the connection is then marked to
+ * close, so no later response can answer this request).  conn_push()
+ * queues it.
  */
 struct conn_item *conn_item_next(struct conn *c, char **hbuf, size_t *hcap);
 void conn_push(struct conn *c, struct conn_item *it, uint32_t hlen);
+/*
+ * Whether `items` more responses' items with `bytes` of headers in all
+ * fit the queue now (for an answer made of several items).
+ */
+bool conn_has_room(const struct conn *c, unsigned items, size_t bytes);
 
 #endif

@@ -524,3 +524,134 @@ http_parse_request(struct http_parser *p, const char *buf, size_t len)
 	}
 	return HTTP_PARSE_AGAIN;
 }
+
+/* --- chunked bodies (RFC 9112 7.1) --- */
+
+enum {
+	C_SIZE0,   /* the first hex digit of a chunk-size */
+	C_SIZE,    /* more digits, or what ends them */
+	C_EXT,     /* chunk-ext: skipped up to CR */
+	C_SIZE_LF, /* LF after the size line */
+	C_DATA,    /* chunk-data */
+	C_DATA_CR, /* CRLF after the data */
+	C_DATA_LF,
+	C_TRAILER0, /* the start of a trailer line, or the final CRLF */
+	C_TRAILER,  /* a trailer field line, up to CR */
+	C_TRAILER_LF,
+	C_END_LF,
+};
+
+void
+http_chunked_init(struct http_chunked *d, uint64_t max_body)
+{
+	memset(d, 0, sizeof(*d));
+	d->state = C_SIZE0;
+	d->max_body = max_body;
+}
+
+/* A byte of a size line (C_SIZE0, C_SIZE, C_EXT). */
+static enum http_chunked_status
+http_chunked_size(struct http_chunked *d, unsigned char c)
+{
+	int h = http_hexval(c);
+
+	if (++d->line > HTTP_CHUNKED_MAX_LINE)
+		return HTTP_CHUNKED_BAD;
+	if (d->state != C_EXT && h >= 0) {
+		if (d->left > (UINT64_MAX >> 4))
+			return HTTP_CHUNKED_TOO_LARGE;
+		d->left = d->left * 16 + (uint64_t)h;
+		if (d->left > d->max_body - d->total)
+			return HTTP_CHUNKED_TOO_LARGE;
+		d->state = C_SIZE;
+		return HTTP_CHUNKED_AGAIN;
+	}
+	if (d->state == C_SIZE0)
+		return HTTP_CHUNKED_BAD;
+	if (c == '\r') {
+		d->state = C_SIZE_LF;
+		return HTTP_CHUNKED_AGAIN;
+	}
+	/* BWS ";" ext-name [ "=" value ]: checked only for stray controls */
+	if ((d->state == C_SIZE && c != ';' && c != ' ' && c != '\t') ||
+	    (c < 0x20 && c != '\t') || c == 0x7f)
+		return HTTP_CHUNKED_BAD;
+	d->state = C_EXT;
+	return HTTP_CHUNKED_AGAIN;
+}
+
+/* A byte of the trailer section (C_TRAILER0, C_TRAILER). */
+static enum http_chunked_status
+http_chunked_trailer(struct http_chunked *d, unsigned char c)
+{
+	if (++d->trailer > HTTP_CHUNKED_MAX_TRAILER)
+		return HTTP_CHUNKED_BAD;
+	if (c == '\r') {
+		d->state = d->state == C_TRAILER0 ? C_END_LF : C_TRAILER_LF;
+		return HTTP_CHUNKED_AGAIN;
+	}
+	if ((c < 0x20 && c != '\t') || c == 0x7f)
+		return HTTP_CHUNKED_BAD;
+	d->state = C_TRAILER;
+	return HTTP_CHUNKED_AGAIN;
+}
+
+/* CR or LF where the grammar wants it; the state that follows. */
+static enum http_chunked_status
+http_chunked_crlf(struct http_chunked *d, unsigned char c)
+{
+	switch (d->state) {
+	case C_SIZE_LF:
+		if (c != '\n')
+			return HTTP_CHUNKED_BAD;
+		d->line = 0;
+		d->state = d->left == 0 ? C_TRAILER0 : C_DATA;
+		return HTTP_CHUNKED_AGAIN;
+	case C_DATA_CR:
+		if (c != '\r')
+			return HTTP_CHUNKED_BAD;
+		d->state = C_DATA_LF;
+		return HTTP_CHUNKED_AGAIN;
+	case C_DATA_LF:
+		if (c != '\n')
+			return HTTP_CHUNKED_BAD;
+		d->state = C_SIZE0;
+		return HTTP_CHUNKED_AGAIN;
+	case C_TRAILER_LF:
+		if (c != '\n')
+			return HTTP_CHUNKED_BAD;
+		d->state = C_TRAILER0;
+		return HTTP_CHUNKED_AGAIN;
+	default: /* C_END_LF */
+		return c == '\n' ? HTTP_CHUNKED_DONE : HTTP_CHUNKED_BAD;
+	}
+}
+
+enum http_chunked_status
+http_chunked_feed(struct http_chunked *d, const char *buf, size_t len,
+		  size_t *used)
+{
+	enum http_chunked_status st = HTTP_CHUNKED_AGAIN;
+	size_t i = 0, take;
+
+	while (i < len && st == HTTP_CHUNKED_AGAIN) {
+		if (d->state == C_DATA) {
+			take = len - i < d->left ? len - i : (size_t)d->left;
+			i += take;
+			d->left -= take;
+			d->total += take;
+			if (d->left == 0)
+				d->state = C_DATA_CR;
+			continue;
+		}
+		if (d->state <= C_EXT)
+			st = http_chunked_size(d, (unsigned char)buf[i]);
+		else if (d->state == C_TRAILER0 || d->state == C_TRAILER)
+			st = http_chunked_trailer(d, (unsigned char)buf[i]);
+		else
+			st = http_chunked_crlf(d, (unsigned char)buf[i]);
+		i++;
+	}
+	*used = i;
+	return st;
+}

@@ -122,6 +122,41 @@ int http_parse_status_code(enum http_parse_status st);
 const char *http_parse_strerror(enum http_parse_status st);
 /* Whether the parser is still in the request line (so a full buffer means 414). */
 bool http_parse_in_request_line(const struct http_parser *p);
+/*
+ * A chunked request body (RFC 9112 7.1), decoded and dropped: pure and
+ * resumable like the head parser.  Lines must end in CRLF (a bare LF is
+ * refused: it is how bodies get smuggled past proxies that disagree).
+ */
+#define HTTP_CHUNKED_MAX_LINE    4096 /* bytes of a chunk-size line */
+#define HTTP_CHUNKED_MAX_TRAILER 8192 /* bytes of the trailer section */
+
+enum http_chunked_status {
+	HTTP_CHUNKED_DONE,      /* the body ended: *used bytes were its end */
+	HTTP_CHUNKED_AGAIN,     /* every byte used; feed more */
+	HTTP_CHUNKED_BAD,       /* 400 */
+	HTTP_CHUNKED_TOO_LARGE, /* 413: data past max_body */
+};
+
+struct http_chunked {
+	unsigned state;
+	uint64_t left;     /* chunk size being read, then data bytes left */
+	uint64_t total;    /* data bytes so far */
+	uint64_t max_body; /* 413 past this many data bytes */
+	uint32_t line;     /* bytes of the current size line */
+	uint32_t trailer;  /* bytes of the trailer section */
+};
+
+/* Starts decoding a body of at most max_body data bytes. */
+void http_chunked_init(struct http_chunked *d, uint64_t max_body);
+/*
+ * Decodes buf[0..len), the next bytes of the body; *used gets how many
+ * were part of it (all of them unless DONE).  After BAD or TOO_LARGE the
+ * decoder must be re-initialised.
+ */
+enum http_chunked_status http_chunked_feed(struct http_chunked *d,
+					   const char *buf, size_t len,
+					   size_t *used);
+
 /* "GET" ... for a known method, NULL for OTHER. */
 const char *http_method_name(enum http_method m);
 

@@ -5,9 +5,12 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "http_util.h"
 
 static bool http_path_no_openat2;
 
@@ -15,18 +18,6 @@ void
 http_path_force_fallback(bool on)
 {
 	http_path_no_openat2 = on;
-}
-
-static int
-http_hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Drops the last segment of out[0..*n) ("/a/b/" -> "/a/"); -1 at the root. */
@@ -166,8 +157,61 @@ http_path_walk(int rootfd, const char *path, int flags)
 	return fd;
 }
 
+/*
+ * The part of an fd's path below the root's ("/a/b" for root/a/b, "" for
+ * the root itself), in buf; NULL when either path is unknown (no /proc,
+ * unlinked, too long) or the fd is not beneath the root.
+ */
+static const char *
+http_path_below_root(int rootfd, int fd, char *buf, size_t size)
+{
+	char link[64], root[HTTP_PATH_MAX];
+	ssize_t rl, tl;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", rootfd);
+	rl = readlink(link, root, sizeof(root));
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	tl = readlink(link, buf, size - 1);
+	if (rl <= 0 || (size_t)rl >= sizeof(root) || tl <= 0 ||
+	    (size_t)tl >= size - 1)
+		return NULL;
+	buf[tl] = '\0';
+	if (rl == 1) /* the root is "/" */
+		return buf;
+	if (tl < rl || memcmp(buf, root, (size_t)rl) != 0 ||
+	    (buf[rl] != '\0' && buf[rl] != '/'))
+		return NULL;
+	return buf + rl;
+}
+
+/*
+ * openat2 found a symlink on the way: follow it (still beneath the
+ * root), then refuse what it led to when that is a dotfile.  Only here
+ * does a cleaned path without dot segments reach one, and only a cache
+ * miss gets here, so the extra syscalls are off the hot path.
+ */
+static int
+http_path_open_symlinked(int rootfd, const char *rel, struct open_how *how)
+{
+	char target[HTTP_PATH_MAX + 64];
+	const char *below;
+	long fd;
+
+	how->resolve &= ~(uint64_t)RESOLVE_NO_SYMLINKS;
+	fd = syscall(SYS_openat2, rootfd, rel, how, sizeof(*how));
+	if (fd == -1)
+		return -1;
+	below = http_path_below_root(rootfd, (int)fd, target, sizeof(target));
+	if (below == NULL || http_path_has_dotfile(below)) {
+		close((int)fd);
+		errno = EACCES; /* unknown target: fail closed */
+		return -1;
+	}
+	return (int)fd;
+}
+
 int
-http_path_open(int rootfd, const char *path, int flags)
+http_path_open(int rootfd, const char *path, int flags, bool dotfiles)
 {
 	struct open_how how;
 	const char *rel = path;
@@ -181,10 +225,15 @@ http_path_open(int rootfd, const char *path, int flags)
 		memset(&how, 0, sizeof(how));
 		how.flags = (uint64_t)(flags | O_CLOEXEC);
 		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+		if (!dotfiles)
+			how.resolve |= RESOLVE_NO_SYMLINKS;
 		fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+		if (fd == -1 && errno == ELOOP && !dotfiles)
+			return http_path_open_symlinked(rootfd, rel, &how);
 		/* seccomp filters that predate openat2 answer EPERM */
 		if (fd != -1 || (errno != ENOSYS && errno != EPERM))
 			return (int)fd;
 	}
+	/* Follows no symlink: what opens is the path the caller checked. */
 	return http_path_walk(rootfd, rel, flags);
 }

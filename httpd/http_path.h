@@ -37,9 +37,11 @@ bool http_path_has_dotfile(const char *path);
  * Opens the cleaned path (leading '/' allowed, "/" is the root itself)
  * beneath rootfd with `flags` (O_RDONLY, O_DIRECTORY, ... ; O_CLOEXEC is
  * added).  Returns the fd, or -1 with errno (EXDEV or ELOOP when the
- * path would leave the root).
+ * path would leave the root).  Unless `dotfiles`, a symlink that leads
+ * to a name starting with '.' below the root is refused with EACCES
+ * (the caller checks the path itself with http_path_has_dotfile()).
  */
-int http_path_open(int rootfd, const char *path, int flags);
+int http_path_open(int rootfd, const char *path, int flags, bool dotfiles);
 
 /* Forces the per-component O_NOFOLLOW walk, for tests of the fallback. */
 void http_path_force_fallback(bool on);

@@ -60,16 +60,41 @@ http_range_spec(const char *s, size_t len, uint64_t size, uint64_t *first,
 	return 1;
 }
 
-enum http_range_result
-http_range_parse(const char *v, size_t len, uint64_t size, uint64_t *first,
-		 uint64_t *last)
+/* Sorts r[0..n) by first and merges overlapping or adjacent ranges. */
+static unsigned
+http_range_coalesce(struct http_byte_range *r, unsigned n)
 {
+	struct http_byte_range t;
+	unsigned i, j, out = 0;
+
+	for (i = 1; i < n; i++) { /* insertion sort: n is small */
+		t = r[i];
+		for (j = i; j > 0 && r[j - 1].first > t.first; j--)
+			r[j] = r[j - 1];
+		r[j] = t;
+	}
+	for (i = 1; i < n; i++) {
+		if (r[i].first <= r[out].last + 1) {
+			if (r[i].last > r[out].last)
+				r[out].last = r[i].last;
+		} else {
+			r[++out] = r[i];
+		}
+	}
+	return n == 0 ? 0 : out + 1;
+}
+
+enum http_range_result
+http_range_parse(const char *v, size_t len, uint64_t size,
+		 struct http_range_set *set)
+{
+	struct http_byte_range all[HTTP_RANGE_MAX_PARTS];
 	size_t pos = 6;
 	struct http_span item;
 	unsigned parts = 0, good = 0;
-	uint64_t f = 0, l = 0;
 	int rc;
 
+	set->n = 0;
 	if (len < 6 || !http_token_eq(v, 6, "bytes="))
 		return HTTP_RANGE_NONE;
 	while (http_list_next(v, len, &pos, &item)) {
@@ -77,19 +102,22 @@ http_range_parse(const char *v, size_t len, uint64_t size, uint64_t *first,
 			continue;
 		if (++parts > HTTP_RANGE_MAX_PARTS)
 			return HTTP_RANGE_NONE;
-		rc = http_range_spec(v + item.off, item.len, size, &f, &l);
+		rc = http_range_spec(v + item.off, item.len, size,
+				     &all[good].first, &all[good].last);
 		if (rc == -1)
 			return HTTP_RANGE_NONE;
-		if (rc == 1 && good++ == 0) {
-			*first = f;
-			*last = l;
-		}
+		good += rc == 1;
 	}
 	if (parts == 0)
 		return HTTP_RANGE_NONE;
 	if (good == 0)
 		return HTTP_RANGE_UNSATISFIABLE;
-	return parts == 1 ? HTTP_RANGE_ONE : HTTP_RANGE_MANY;
+	good = http_range_coalesce(all, good);
+	if (good > HTTP_RANGE_MAX_MULTI)
+		return HTTP_RANGE_NONE;
+	memcpy(set->r, all, good * sizeof(all[0]));
+	set->n = good;
+	return good == 1 ? HTTP_RANGE_ONE : HTTP_RANGE_MANY;
 }
 
 /* An entity-tag without its W/ prefix. */

@@ -12,21 +12,35 @@
 
 enum http_range_result {
 	HTTP_RANGE_NONE,          /* ignore the header: send 200 */
-	HTTP_RANGE_ONE,           /* 206 with [first, last] */
-	HTTP_RANGE_MANY,          /* several ranges: we send 200 (documented) */
+	HTTP_RANGE_ONE,           /* 206 with the one range */
+	HTTP_RANGE_MANY,          /* 206 multipart/byteranges */
 	HTTP_RANGE_UNSATISFIABLE, /* 416 */
 };
 
-#define HTTP_RANGE_MAX_PARTS 100 /* more ranges than this: ignored */
+#define HTTP_RANGE_MAX_PARTS 100 /* range-specs in a Range; more: ignored */
+/* Ranges in a multipart/byteranges answer, once coalesced; more: 200. */
+#define HTTP_RANGE_MAX_MULTI 8
+
+struct http_byte_range {
+	uint64_t first, last; /* inclusive */
+};
+
+/* The satisfiable ranges, ascending, none overlapping or adjacent. */
+struct http_range_set {
+	unsigned n;
+	struct http_byte_range r[HTTP_RANGE_MAX_MULTI];
+};
 
 /*
  * Parses a Range value ("bytes=0-99", "bytes=500-", "bytes=-500", lists)
- * against a representation of `size` bytes.  A malformed value or an
- * unknown unit is ignored (RFC 9110 14.2).
+ * against a representation of `size` bytes into set.  A malformed value
+ * or an unknown unit is ignored (RFC 9110 14.2), and so are more than
+ * HTTP_RANGE_MAX_MULTI ranges once overlapping and adjacent ones are
+ * merged (RFC 9110 14.6 lets a server coalesce them, in any order).
  */
 enum http_range_result http_range_parse(const char *v, size_t len,
-					uint64_t size, uint64_t *first,
-					uint64_t *last);
+					uint64_t size,
+					struct http_range_set *set);
 
 /*
  * If-None-Match (RFC 9110 13.1.2): whether the list v[0..len) matches

@@ -23,7 +23,8 @@ unit_tests += \
 	tests/unit/test_httpd_path \
 	tests/unit/test_httpd_range \
 	tests/unit/test_httpd_cache \
-	tests/unit/test_httpd_config
+	tests/unit/test_httpd_config \
+	tests/unit/test_httpd_conn
 
 tests_unit_test_httpd_config_SOURCES = tests/unit/test_httpd_config.c
 tests_unit_test_httpd_config_CFLAGS = $(UNIT_CFLAGS)
@@ -36,7 +37,7 @@ tests_unit_test_httpd_parse_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_httpd_parse_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_httpd_path_SOURCES = tests/unit/test_httpd_path.c \
-	httpd/http_path.c httpd/autoindex.c
+	httpd/http_path.c httpd/autoindex.c httpd/http_util.c
 tests_unit_test_httpd_path_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/httpd
 tests_unit_test_httpd_path_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_httpd_path_LDADD = $(UNIT_LDADD)
@@ -54,10 +55,21 @@ tests_unit_test_httpd_cache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/httpd
 tests_unit_test_httpd_cache_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_httpd_cache_LDADD = $(UNIT_LDADD)
 
+# The connection with its responder, malloc wrapped to fail on demand.
+tests_unit_test_httpd_conn_SOURCES = tests/unit/test_httpd_conn.c \
+	httpd/conn.c httpd/respond.c httpd/cache.c httpd/autoindex.c \
+	httpd/accesslog.c httpd/http_parse.c httpd/http_util.c \
+	httpd/http_path.c httpd/http_range.c httpd/http_mime.c
+tests_unit_test_httpd_conn_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/httpd
+tests_unit_test_httpd_conn_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_httpd_conn_LDADD = $(UNIT_LDADD)
+tests_unit_test_httpd_conn_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc
+
 integration_tests += \
 	tests/integration/httpd_basic.sh \
 	tests/integration/httpd_slowloris.sh \
-	tests/integration/httpd_browser.sh
+	tests/integration/httpd_browser.sh \
+	tests/integration/httpd_fair.sh
 
 fuzz_targets += tests/fuzz/fuzz_http_parse
 tests_fuzz_fuzz_http_parse_SOURCES = tests/fuzz/fuzz_http_parse.c \

@@ -140,14 +140,14 @@ resp_finish(struct conn *c, struct conn_item *it, struct hbuf *h,
 	    uint64_t bytes)
 {
 	if (h->over) {
-		/* Only a Location longer than the room left: say so instead. */
+		/* Out of memory for a long 301: say so, and end there. */
 		cache_release(c->srv->cache, it->ent);
 		free(it->heap);
 		it->ent = NULL;
 		it->heap = NULL;
 		c->close_after = true;
-		if (status != 414 && status != 500)
-			resp_error(c, status == 301 ? 414 : 500, r, buf);
+		if (status != 500)
+			resp_error(c, 500, r, buf);
 		return;
 	}
 	conn_push(c, it, (uint32_t)h->len);
@@ -220,38 +220,79 @@ resp_location(struct hbuf *h, const char *path)
 	}
 }
 
+static const char resp_redirect_body[] =
+	"<!DOCTYPE html>\n<html><head><title>301 Moved Permanently"
+	"</title></head>\n<body><h1>301 Moved Permanently</h1>"
+	"</body></html>\n";
+/* Bytes of a 301 besides its Location's path and query. */
+#define RESP_REDIRECT_ROOM (512 + sizeof(resp_redirect_body))
+
+static void
+resp_redirect_build(struct conn *c, struct hbuf *h,
+		    const struct http_request *r, const char *buf,
+		    const char *path)
+{
+	resp_status_line(c, h, 301);
+	HB_LIT(h, "Location: ");
+	resp_location(h, path);
+	HB_LIT(h, "/");
+	if (r->query.len > 0) {
+		HB_LIT(h, "?");
+		hb_mem(h, buf + r->query.off, r->query.len);
+	}
+	HB_LIT(h, "\r\nContent-Type: text/html; charset=utf-8\r\n"
+		  "Content-Length: ");
+	hb_u64(h, sizeof(resp_redirect_body) - 1);
+	HB_LIT(h, "\r\n");
+	resp_connection(c, h, r);
+	if (r->method != HTTP_METHOD_HEAD)
+		HB_LIT(h, resp_redirect_body);
+}
+
+/*
+ * A Location longer than the room left in the connection's buffer (a
+ * long path or query, or one late in a pipeline) gets a buffer of its
+ * own, sent as the item's body; h->over stays set only without memory.
+ */
+static void
+resp_redirect_heap(struct conn *c, struct conn_item *it, struct hbuf *h,
+		   const struct http_request *r, const char *buf,
+		   const char *path)
+{
+	struct hbuf big = {.cap = RESP_REDIRECT_ROOM + 3 * strlen(path) +
+				  r->query.len};
+
+	if ((big.p = malloc(big.cap)) == NULL)
+		return;
+	resp_redirect_build(c, &big, r, buf, path);
+	if (big.over) {
+		free(big.p);
+		return;
+	}
+	it->heap = big.p;
+	it->body = big.p;
+	it->blen = big.len;
+	h->len = 0;
+	h->over = false;
+}
+
 static void
 resp_redirect(struct conn *c, const struct http_request *r, const char *buf,
 	      const char *path)
 {
 	struct conn_item *it;
 	struct hbuf h;
-	static const char body[] =
-		"<!DOCTYPE html>\n<html><head><title>301 Moved Permanently"
-		"</title></head>\n<body><h1>301 Moved Permanently</h1>"
-		"</body></html>\n";
 	bool head = r->method == HTTP_METHOD_HEAD;
 
 	if ((it = conn_item_next(c, &h.p, &h.cap)) == NULL)
 		return;
 	h.len = 0;
 	h.over = false;
-	resp_status_line(c, &h, 301);
-	HB_LIT(&h, "Location: ");
-	resp_location(&h, path);
-	HB_LIT(&h, "/");
-	if (r->query.len > 0) {
-		HB_LIT(&h, "?");
-		hb_mem(&h, buf + r->query.off, r->query.len);
-	}
-	HB_LIT(&h, "\r\nContent-Type: text/html; charset=utf-8\r\n"
-		   "Content-Length: ");
-	hb_u64(&h, sizeof(body) - 1);
-	HB_LIT(&h, "\r\n");
-	resp_connection(c, &h, r);
-	if (!head)
-		HB_LIT(&h, body);
-	resp_finish(c, it, &h, r, buf, 301, head ? 0 : sizeof(body) - 1);
+	resp_redirect_build(c, &h, r, buf, path);
+	if (h.over)
+		resp_redirect_heap(c, it, &h, r, buf, path);
+	resp_finish(c, it, &h, r, buf, 301,
+		    head ? 0 : sizeof(resp_redirect_body) - 1);
 }
 
 static void
@@ -346,6 +387,8 @@ struct resp_file {
 	int status;
 	uint64_t first, last; /* the range sent */
 	bool gz;
+	struct http_range_set set; /* several ranges: multipart */
+	const char *boundary;      /* for them, else NULL */
 };
 
 /* Picks 200, 206, 304 or 416 and the byte range. */
@@ -369,9 +412,13 @@ resp_file_status(const struct http_request *r, const char *buf,
 	if (r->has_header[HTTP_H_IF_RANGE] &&
 	    !http_if_range_holds(buf + ir->off, ir->len, f->etag, f->mtime))
 		return;
-	switch (http_range_parse(buf + rg->off, rg->len, f->size, &rf->first,
-				 &rf->last)) {
+	switch (http_range_parse(buf + rg->off, rg->len, f->size, &rf->set)) {
 	case HTTP_RANGE_ONE:
+		rf->status = 206;
+		rf->first = rf->set.r[0].first;
+		rf->last = rf->set.r[0].last;
+		break;
+	case HTTP_RANGE_MANY:
 		rf->status = 206;
 		break;
 	case HTTP_RANGE_UNSATISFIABLE:
@@ -393,7 +440,12 @@ resp_file_headers(struct conn *c, struct hbuf *h, const struct cache_entry *e,
 	resp_status_line(c, h, rf->status);
 	if (rf->status != 304) {
 		HB_LIT(h, "Content-Type: ");
-		hb_str(h, e->type);
+		if (rf->boundary != NULL) {
+			HB_LIT(h, "multipart/byteranges; boundary=");
+			hb_str(h, rf->boundary);
+		} else {
+			hb_str(h, e->type);
+		}
 		HB_LIT(h, "\r\nContent-Length: ");
 		hb_u64(h, len);
 		HB_LIT(h, "\r\n");
@@ -407,7 +459,7 @@ resp_file_headers(struct conn *c, struct hbuf *h, const struct cache_entry *e,
 		HB_LIT(h, "Content-Encoding: gzip\r\n");
 	if (e->has_gz)
 		HB_LIT(h, "Vary: Accept-Encoding\r\n");
-	if (rf->status == 206) {
+	if (rf->status == 206 && rf->boundary == NULL) {
 		HB_LIT(h, "Content-Range: bytes ");
 		hb_u64(h, rf->first);
 		HB_LIT(h, "-");
@@ -416,6 +468,183 @@ resp_file_headers(struct conn *c, struct hbuf *h, const struct cache_entry *e,
 		hb_u64(h, f->size);
 		HB_LIT(h, "\r\n");
 	}
+}
+
+/*
+ * multipart/byteranges (RFC 9110 14.6): each range a part with its own
+ * Content-Type and Content-Range, between boundary lines.
+ */
+#define RESP_BOUNDARY_LEN  24  /* "labgate-" and 16 hex digits */
+#define RESP_PART_HEAD_MAX 512 /* bytes of one part's head */
+
+static void
+resp_boundary(struct conn *c, const struct cache_file *f, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t v = (uint64_t)f->mtime * 0x9e3779b97f4a7c15ull ^ f->size ^
+		     (c->srv->stats.s206 << 20);
+	int i;
+
+	memcpy(out, "labgate-", 8);
+	for (i = 0; i < 16; i++, v >>= 4)
+		out[8 + i] = hex[v & 15];
+	out[RESP_BOUNDARY_LEN] = '\0';
+}
+
+/* The lines before part i's bytes ("\r\n--B\r\n...\r\n\r\n"). */
+static void
+resp_part_head(struct hbuf *h, const struct cache_entry *e,
+	       const struct resp_file *rf, unsigned i)
+{
+	HB_LIT(h, "\r\n--");
+	hb_str(h, rf->boundary);
+	HB_LIT(h, "\r\nContent-Type: ");
+	hb_str(h, e->type);
+	HB_LIT(h, "\r\nContent-Range: bytes ");
+	hb_u64(h, rf->set.r[i].first);
+	HB_LIT(h, "-");
+	hb_u64(h, rf->set.r[i].last);
+	HB_LIT(h, "/");
+	hb_u64(h, rf->f->size);
+	HB_LIT(h, "\r\n\r\n");
+}
+
+static void
+resp_part_tail(struct hbuf *h, const struct resp_file *rf)
+{
+	HB_LIT(h, "\r\n--");
+	hb_str(h, rf->boundary);
+	HB_LIT(h, "--\r\n");
+}
+
+/* Bytes of the whole multipart body; 0 if a part head is too long. */
+static uint64_t
+resp_multipart_len(const struct cache_entry *e, const struct resp_file *rf)
+{
+	char tmp[RESP_PART_HEAD_MAX];
+	struct hbuf h = {.p = tmp, .cap = sizeof(tmp)};
+	uint64_t len = 0;
+	unsigned i;
+
+	for (i = 0; i < rf->set.n; i++) {
+		h.len = 0;
+		resp_part_head(&h, e, rf, i);
+		len += h.len + rf->set.r[i].last - rf->set.r[i].first + 1;
+	}
+	h.len = 0;
+	resp_part_tail(&h, rf);
+	return h.over ? 0 : len + h.len;
+}
+
+/* A file in memory: the whole body built in a buffer of its own. */
+static int
+resp_multipart_mem(struct conn_item *it, const struct cache_entry *e,
+		   const struct resp_file *rf, uint64_t len)
+{
+	struct hbuf b = {.cap = (size_t)len};
+	const struct http_byte_range *rg;
+	unsigned i;
+
+	if ((b.p = malloc(b.cap)) == NULL)
+		return -1;
+	for (i = 0; i < rf->set.n; i++) {
+		rg = &rf->set.r[i];
+		resp_part_head(&b, e, rf, i);
+		hb_mem(&b, rf->f->data + rg->first,
+		       (size_t)(rg->last - rg->first + 1));
+	}
+	resp_part_tail(&b, rf);
+	if (b.over || b.len != len) {
+		free(b.p);
+		return -1;
+	}
+	it->heap = b.p;
+	it->body = b.p;
+	it->blen = b.len;
+	return 0;
+}
+
+/* Part i of a file sent with sendfile: its head is already in it. */
+static void
+resp_part_fd(struct conn_item *it, struct cache_entry *e,
+	     const struct resp_file *rf, unsigned i)
+{
+	it->sfd = rf->f->fd;
+	it->soff = (off_t)rf->set.r[i].first;
+	it->slen = (size_t)(rf->set.r[i].last - rf->set.r[i].first + 1);
+	it->ent = e;
+	e->refs++;
+}
+
+/*
+ * The parts after the first of a file sent with sendfile, each queued
+ * as an item (its head in the connection's buffer, then its bytes),
+ * and the closing line.  Room was checked before the first was queued.
+ */
+static void
+resp_multipart_rest(struct conn *c, struct cache_entry *e,
+		    const struct resp_file *rf)
+{
+	struct conn_item *it;
+	struct hbuf h;
+	unsigned i;
+
+	for (i = 1; i <= rf->set.n; i++) {
+		if ((it = conn_item_next(c, &h.p, &h.cap)) == NULL)
+			return; /* cannot happen; the connection closes */
+		h.len = 0;
+		h.over = false;
+		if (i < rf->set.n) {
+			resp_part_head(&h, e, rf, i);
+			resp_part_fd(it, e, rf, i);
+		} else {
+			resp_part_tail(&h, rf);
+		}
+		conn_push(c, it, (uint32_t)h.len);
+	}
+}
+
+/*
+ * Several ranges: 206 multipart/byteranges.  Returns false when it
+ * cannot be sent now (a part head too long, or for a file sent with
+ * sendfile, not enough room left behind a long pipeline): then the
+ * whole file goes out, which RFC 9110 14.2 allows.
+ */
+static bool
+resp_multipart(struct conn *c, const struct http_request *r, const char *buf,
+	       struct cache_entry *e, struct resp_file *rf)
+{
+	char boundary[RESP_BOUNDARY_LEN + 1];
+	struct conn_item *it;
+	struct hbuf h;
+	uint64_t len;
+	bool fd = rf->f->data == NULL; /* (ranges are for GET only) */
+
+	resp_boundary(c, rf->f, boundary);
+	rf->boundary = boundary;
+	if ((len = resp_multipart_len(e, rf)) == 0 ||
+	    (fd && !conn_has_room(c, rf->set.n + 1,
+				  (rf->set.n + 2) * RESP_PART_HEAD_MAX))) {
+		rf->boundary = NULL;
+		return false;
+	}
+	if ((it = conn_item_next(c, &h.p, &h.cap)) == NULL)
+		return true;
+	h.len = 0;
+	h.over = false;
+	resp_file_headers(c, &h, e, rf, len);
+	resp_connection(c, &h, r);
+	if (!fd) {
+		h.over |= resp_multipart_mem(it, e, rf, len) == -1;
+	} else {
+		resp_part_head(&h, e, rf, 0);
+		resp_part_fd(it, e, rf, 0);
+	}
+	fd = fd && !h.over;
+	resp_finish(c, it, &h, r, buf, 206, len);
+	if (fd)
+		resp_multipart_rest(c, e, rf);
+	return true;
 }
 
 static void
@@ -432,6 +661,14 @@ resp_file(struct conn *c, const struct http_request *r, const char *buf,
 		rf.gz = true;
 	}
 	resp_file_status(r, buf, &rf);
+	if (rf.status == 206 && rf.set.n > 1 &&
+	    resp_multipart(c, r, buf, e, &rf))
+		return;
+	if (rf.status == 206 && rf.set.n > 1) { /* the whole file after all */
+		rf.status = 200;
+		rf.first = 0;
+		rf.last = rf.f->size - 1;
+	}
 	if (rf.status == 416) {
 		char cr[64];
 

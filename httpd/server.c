@@ -93,6 +93,7 @@ server_apply(struct server *s, const struct config_http *cfg, int rootfd)
 	memset(&cc, 0, sizeof(cc));
 	cc.rootfd = rootfd;
 	cc.index = cfg->index;
+	cc.dotfiles = cfg->dotfiles;
 	cc.validity_ms = cfg->cache_validity_ms;
 	cc.max_bytes = cfg->cache_bytes;
 	cc.file_max = cfg->cache_file_max;

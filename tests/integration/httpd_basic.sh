@@ -23,6 +23,8 @@ echo "secret" >"$WWW/.hidden/key"
 echo "outside" >"$LG_TMP/outside.txt"
 ln -s "$LG_TMP/outside.txt" "$WWW/out"
 ln -s index.html "$WWW/alias.html"
+ln -s .hidden/key "$WWW/keylink"
+ln -s .hidden "$WWW/hidlink"
 head -c 2097152 /dev/urandom >"$WWW/big.bin"
 seq 1 2000 >"$WWW/v/text.txt"
 gzip -9 -k "$WWW/v/text.txt"
@@ -78,6 +80,9 @@ is "$(code "$U/nope")" 404 "missing file: 404"
 is "$(code "$U/.hidden/key")" 403 "dotfiles refused"
 is "$(code "$U/out")" 403 "symlink out of the root refused"
 is "$(curl -s "$U/alias.html")" "$(cat "$WWW/index.html")" "symlink inside the root served"
+is "$(code "$U/keylink")" 403 "symlink to a dotfile inside the root: 403"
+is "$(code "$U/hidlink/key")" 403 "through a symlink to a dot directory: 403"
+is "$(code "$U/hidlink/")" 403 "listing a dot directory through a symlink: 403"
 is "$(code --path-as-is "$U/../../etc/passwd")" 400 "dot-dot above the root: 400"
 is "$(code --path-as-is "$U/%2e%2e/%2e%2e/etc/passwd")" 400 "encoded dot-dot: 400"
 is "$(code "$U/sub%2findex.html")" 400 "encoded slash: 400"
@@ -97,7 +102,19 @@ is "$(curl -s -r 8880- "$U/v/text.txt")" "$(tail -c +8881 "$WWW/v/text.txt")" "o
 hdr=$(curl -s -D - -o /dev/null -r 99999999- "$U/v/text.txt")
 like "$hdr" '^HTTP/1\.1 416' "unsatisfiable: 416"
 like "$hdr" 'Content-Range: bytes \*/' "416 names the size"
-is "$(code -r 0-1,5-6 "$U/v/text.txt")" 200 "several ranges: the whole file (200)"
+# Several ranges: multipart/byteranges (RFC 9110 14.6), coalesced.
+is "$(httpd_byteranges "$U/v/text.txt" "$WWW/v/text.txt" 0-1,5-6)" "0-1 5-6" \
+	"two ranges: multipart/byteranges"
+is "$(httpd_byteranges "$U/v/text.txt" "$WWW/v/text.txt" 100-200,0-9,5-20,-4)" \
+	"0-20 100-200 8889-8892" "overlapping ranges coalesced, in file order"
+is "$(httpd_byteranges "$U/big.bin" "$WWW/big.bin" 0-99,1000000-1500000,-10)" \
+	"0-99 1000000-1500000 2097142-2097151" "multipart from a sendfile'd file"
+hdr=$(curl -s -D - -o /dev/null -r 0-1,5-6 "$U/v/text.txt")
+like "$hdr" 'Content-Type: multipart/byteranges; boundary=labgate-' "multipart head"
+is "$(code -I -r 0-1,5-6 "$U/v/text.txt")" 200 "HEAD ignores Range"
+is "$(code -r 0-0,2-2,4-4,6-6,8-8,10-10,12-12,14-14,16-16 "$U/v/text.txt")" 200 \
+	"more ranges than HTTP_RANGE_MAX_MULTI: the whole file (200)"
+is "$(code -r 0-5,3-9 "$U/v/text.txt")" 206 "overlapping ranges that merge into one: plain 206"
 etag=$(curl -s -D - -o /dev/null "$U/" | sed -n 's/^ETag: //p' | tr -d '\r')
 lm=$(curl -s -D - -o /dev/null "$U/" | sed -n 's/^Last-Modified: //p' | tr -d '\r')
 is "$(code -H "If-None-Match: $etag" "$U/")" 304 "If-None-Match: 304"
@@ -129,6 +146,19 @@ like "$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\
 like "$(httpd_raw "$PORT" "GET /$(head -c 9000 /dev/zero | tr '\0' a) HTTP/1.1\r\nHost: a\r\n\r\n")" '^HTTP/1\.1 414' "long target: 414"
 like "$(httpd_raw "$PORT" "GET / HTTP/1.1\r\nHost: a\r\nX: $(head -c 9000 /dev/zero | tr '\0' a)\r\n\r\n")" '^HTTP/1\.1 431' "big header: 431"
 like "$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n')" '^HTTP/1\.1 400' "obs-fold: 400"
+# Chunked request bodies (RFC 9112 7.1): read, dropped, then answered.
+r=$(httpd_raw "$PORT" 'GET /sub/ HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;e=1\r\nhello\r\n0\r\nT: x\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+is "$(grep -o 'HTTP/1.1 [0-9]*' <<<"$r" | tr '\n' ' ')" "HTTP/1.1 200 HTTP/1.1 200 " \
+	"GET with a chunked body: answered, then the next request"
+like "$r" 'in sub' "... the first answer is the first request's"
+chunk=$(head -c 30000 /dev/zero | tr '\0' c)
+r=$(httpd_raw "$PORT" "GET /nope HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n7530\r\n${chunk}\r\n7530\r\n${chunk}\r\n0\r\n\r\n")
+like "$r" '^HTTP/1\.1 404' "a chunked body larger than the input buffer, on a closing connection"
+r=$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n10001\r\n')
+like "$r" '^HTTP/1\.1 413' "chunked body over max_body: 413"
+r=$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloGET / HTTP/1.1\r\nHost: a\r\n\r\n')
+like "$r" '^HTTP/1\.1 400' "malformed chunked body: 400"
+is "$(grep -c 'HTTP/1.1 ' <<<"$r")" 1 "... and the connection closes"
 r=$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999\r\n\r\n')
 like "$r" '^HTTP/1\.1 413' "body over max_body: 413"
 like "$r" '<h1>413 Content Too Large</h1>' "error pages are small HTML"
@@ -212,6 +242,33 @@ if lg_start_daemon "$HTTPD_BIN" -c "$CFG"; then
 	is "$(ps -o pid= --ppid "$WP" | wc -l)" 0 "no worker left"
 else
 	fail "httpd with workers started"
+fi
+
+# --- long redirects ----------------------------------------------------------------------
+# With room for long request heads, a 301's Location (path and query)
+# may be longer than the connection's shared output buffer, alone or
+# late in a pipeline: it gets a buffer of its own, never a 414.
+httpd_config "$CFG" "$PORT" "$WWW" "max_header_size: 65536"
+if lg_start_daemon "$HTTPD_BIN" -c "$CFG"; then
+	long=$(printf '\303\251%.0s' $(seq 1 120))
+	enc=$(printf '%%C3%%A9%.0s' $(seq 1 120))
+	mkdir -p "$WWW/$long/$long/$long/$long/$long/$long"
+	lpath=/$enc/$enc/$enc/$enc/$enc/$enc
+	q=$(head -c 20000 /dev/zero | tr '\0' q)
+	r=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$U$lpath?$q")
+	# (compared, not shown: a failure would print 50 kB)
+	[ "$r" = "301 $U$lpath/?$q" ] && pass "301 with a 24 kB Location" ||
+		fail "301 with a 24 kB Location (got ${r:0:40}...)"
+	req="GET $lpath?${q:0:1500} HTTP/1.1\r\nHost: a\r\n\r\n"
+	r=$(httpd_raw "$PORT" "$req$req$req${req}GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+	is "$(grep -o 'HTTP/1.1 [0-9]*' <<<"$r" | tr '\n' ' ')" \
+		"HTTP/1.1 301 HTTP/1.1 301 HTTP/1.1 301 HTTP/1.1 301 HTTP/1.1 200 " \
+		"6 kB 301s in a pipeline: no 414, and the pipeline goes on"
+	is "$(grep -c "^Location: $lpath/?${q:0:1500}"$'\r'"\$" <<<"$r")" 4 \
+		"... each with its whole Location"
+	lg_stop "$LG_PID"
+else
+	fail "httpd with max_header_size: 65536 started"
 fi
 
 # --- header timeout: 408 ---------------------------------------------------------------------

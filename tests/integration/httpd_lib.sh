@@ -72,3 +72,40 @@ except socket.timeout:
 sys.stdout.write(out.decode("latin-1"))
 PY
 }
+
+# httpd_byteranges URL FILE RANGES: fetches URL with "Range: bytes=RANGES"
+# and checks a 206 multipart/byteranges answer against FILE: prints the
+# parts' ranges ("0-1 5-6"), or what was wrong.
+httpd_byteranges() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import re, sys, urllib.request
+url, path, ranges = sys.argv[1:4]
+data = open(path, "rb").read()
+req = urllib.request.Request(url, headers={"Range": "bytes=" + ranges})
+with urllib.request.urlopen(req) as r:
+    body = r.read()
+    ctype = r.headers.get("Content-Type", "")
+    if r.status != 206:
+        sys.exit(print("status", r.status))
+    if int(r.headers["Content-Length"]) != len(body):
+        sys.exit(print("Content-Length", r.headers["Content-Length"], len(body)))
+m = re.fullmatch(r"multipart/byteranges; boundary=(\S+)", ctype)
+if not m:
+    sys.exit(print("Content-Type", ctype))
+delim = b"\r\n--" + m.group(1).encode()
+parts = body.split(delim)
+if parts[0] != b"" or parts[-1] != b"--\r\n":
+    sys.exit(print("framing", parts[0][:40], parts[-1][:40]))
+seen = []
+for p in parts[1:-1]:
+    head, _, payload = p.partition(b"\r\n\r\n")
+    cr = re.search(rb"Content-Range: bytes (\d+)-(\d+)/(\d+)", head)
+    if not cr or int(cr.group(3)) != len(data):
+        sys.exit(print("part head", head))
+    a, b = int(cr.group(1)), int(cr.group(2))
+    if payload != data[a:b + 1]:
+        sys.exit(print("part bytes", a, b))
+    seen.append("%d-%d" % (a, b))
+print(" ".join(seen))
+PY
+}

@@ -364,6 +364,112 @@ test_lists_and_dates(void **state)
 	assert_false(http_token_eq("chunk", 5, "chunked"));
 }
 
+/* --- chunked bodies --- */
+
+struct chunk_case {
+	const char *text; /* the body, then possibly the next request */
+	enum http_chunked_status want;
+	size_t used; /* bytes of the body when DONE */
+};
+
+#define CHUNK_MAX_BODY 16
+
+/* Fed whole, then a byte at a time: the same result and length. */
+static void
+chunk_check(const struct chunk_case *k)
+{
+	size_t len = strlen(k->text), used, i, total = 0;
+	struct http_chunked d;
+	enum http_chunked_status st = HTTP_CHUNKED_AGAIN;
+	char *buf = malloc(len ? len : 1);
+
+	assert_non_null(buf);
+	memcpy(buf, k->text, len);
+	http_chunked_init(&d, CHUNK_MAX_BODY);
+	st = http_chunked_feed(&d, buf, len, &used);
+	if (st != k->want || (st == HTTP_CHUNKED_DONE && used != k->used))
+		fail_msg("\"%s\": %d after %zu, want %d", k->text, st, used,
+			 k->want);
+	http_chunked_init(&d, CHUNK_MAX_BODY);
+	st = HTTP_CHUNKED_AGAIN;
+	for (i = 0; i < len && st == HTTP_CHUNKED_AGAIN; i++) {
+		st = http_chunked_feed(&d, buf + i, 1, &used);
+		total += used;
+	}
+	if (st != k->want || (st == HTTP_CHUNKED_DONE && total != k->used))
+		fail_msg("\"%s\" bytewise: %d after %zu, want %d", k->text, st,
+			 total, k->want);
+	free(buf);
+}
+
+static void
+test_chunked(void **state)
+{
+	static const struct chunk_case cases[] = {
+		{"0\r\n\r\n", HTTP_CHUNKED_DONE, 5},
+		{"0\r\n\r\nGET / HTTP/1.1\r\n", HTTP_CHUNKED_DONE, 5},
+		{"5\r\nhello\r\n0\r\n\r\n", HTTP_CHUNKED_DONE, 15},
+		{"5\r\nhello\r\n6\r\n world\r\n000\r\n\r\nX", HTTP_CHUNKED_DONE,
+		 28},
+		{"A\r\n0123456789\r\n0\r\n\r\n", HTTP_CHUNKED_DONE, 20},
+		{"a;name=v ; x=\"q\"\r\n0123456789\r\n0\r\n\r\n",
+		 HTTP_CHUNKED_DONE, 35},
+		{"2 ;x\r\nab\r\n0\r\nT: 1\r\nU: 2\r\n\r\n", HTTP_CHUNKED_DONE,
+		 27},
+		/* exactly max_body, then one byte past it */
+		{"10\r\n0123456789abcdef\r\n0\r\n\r\n", HTTP_CHUNKED_DONE, 27},
+		{"11\r\n", HTTP_CHUNKED_TOO_LARGE, 0},
+		{"8\r\n01234567\r\n9\r\n", HTTP_CHUNKED_TOO_LARGE, 0},
+		{"ffffffffffffffffff\r\n", HTTP_CHUNKED_TOO_LARGE, 0},
+		/* incomplete: more wanted */
+		{"5\r\nhel", HTTP_CHUNKED_AGAIN, 0},
+		{"0\r\n", HTTP_CHUNKED_AGAIN, 0},
+		{"0\r\nT: 1\r\n", HTTP_CHUNKED_AGAIN, 0},
+		/* malformed */
+		{"\r\n", HTTP_CHUNKED_BAD, 0},
+		{"x\r\n", HTTP_CHUNKED_BAD, 0},
+		{"-1\r\n", HTTP_CHUNKED_BAD, 0},
+		{"5x\r\nhello\r\n0\r\n\r\n", HTTP_CHUNKED_BAD, 0},
+		{"5\nhello\r\n0\r\n\r\n", HTTP_CHUNKED_BAD, 0},
+		{"5\r\nhello\n0\r\n\r\n", HTTP_CHUNKED_BAD, 0},
+		{"5\r\nhelloX\r\n0\r\n\r\n", HTTP_CHUNKED_BAD, 0},
+		{"0\r\n\n", HTTP_CHUNKED_BAD, 0},
+		{"0\r\nT: 1\n\r\n", HTTP_CHUNKED_BAD, 0},
+		{"0;a\x01\r\n\r\n", HTTP_CHUNKED_BAD, 0},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		chunk_check(&cases[i]);
+}
+
+/* Over-long size lines and trailers are refused, not buffered. */
+static void
+test_chunked_limits(void **state)
+{
+	char *buf = malloc(HTTP_CHUNKED_MAX_TRAILER + 16);
+	struct http_chunked d;
+	size_t used;
+
+	(void)state;
+	assert_non_null(buf);
+	buf[0] = '1';
+	buf[1] = ';';
+	memset(buf + 2, 'e', HTTP_CHUNKED_MAX_LINE);
+	http_chunked_init(&d, CHUNK_MAX_BODY);
+	assert_int_equal(
+		http_chunked_feed(&d, buf, HTTP_CHUNKED_MAX_LINE + 2, &used),
+		HTTP_CHUNKED_BAD);
+	memcpy(buf, "0\r\nX: ", 6);
+	memset(buf + 6, 'v', HTTP_CHUNKED_MAX_TRAILER);
+	http_chunked_init(&d, CHUNK_MAX_BODY);
+	assert_int_equal(
+		http_chunked_feed(&d, buf, HTTP_CHUNKED_MAX_TRAILER + 6, &used),
+		HTTP_CHUNKED_BAD);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -375,6 +481,8 @@ main(void)
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_methods_and_pipeline),
 		cmocka_unit_test(test_lists_and_dates),
+		cmocka_unit_test(test_chunked),
+		cmocka_unit_test(test_chunked_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -137,6 +137,17 @@ tree_setup(void **state)
 	assert_int_equal(symlink("../outside", p), 0);
 	snprintf(p, sizeof(p), "%s/inside", t->root);
 	assert_int_equal(symlink("dir", p), 0);
+	/* symlinks inside the root that lead to dotfiles */
+	mkfile(t->root, ".secret", "dot\n");
+	snprintf(p, sizeof(p), "%s/.sdir", t->root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	mkfile(p, "f", "in dot dir\n");
+	snprintf(p, sizeof(p), "%s/link", t->root);
+	assert_int_equal(symlink(".secret", p), 0);
+	snprintf(p, sizeof(p), "%s/dlink", t->root);
+	assert_int_equal(symlink(".sdir", p), 0);
+	snprintf(p, sizeof(p), "%s/dir/back", t->root);
+	assert_int_equal(symlink("../.sdir/f", p), 0);
 	t->rootfd = open(t->root, O_PATH | O_DIRECTORY);
 	assert_true(t->rootfd >= 0);
 	*state = t;
@@ -159,9 +170,10 @@ tree_teardown(void **state)
 }
 
 static void
-expect_open(int rootfd, const char *path, int flags, int want_errno)
+expect_open_dot(int rootfd, const char *path, int flags, bool dotfiles,
+		int want_errno)
 {
-	int fd = http_path_open(rootfd, path, flags);
+	int fd = http_path_open(rootfd, path, flags, dotfiles);
 
 	if (want_errno == 0) {
 		if (fd < 0)
@@ -178,6 +190,12 @@ expect_open(int rootfd, const char *path, int flags, int want_errno)
 	    !(want_errno == EXDEV && (errno == ELOOP || errno == ENOTDIR)))
 		fail_msg("%s: %s, want %s", path, strerror(errno),
 			 strerror(want_errno));
+}
+
+static void
+expect_open(int rootfd, const char *path, int flags, int want_errno)
+{
+	expect_open_dot(rootfd, path, flags, false, want_errno);
 }
 
 static void
@@ -205,6 +223,17 @@ test_open_openat2(void **state)
 	open_cases(t, false);
 	/* a symlink that stays inside is followed with openat2 */
 	expect_open(t->rootfd, "/inside/<b>&x\"", O_RDONLY, 0);
+	/* but not to a dotfile, unless dotfiles are served */
+	expect_open(t->rootfd, "/link", O_RDONLY, EACCES);
+	expect_open(t->rootfd, "/dlink/f", O_RDONLY, EACCES);
+	expect_open(t->rootfd, "/dlink/", O_RDONLY | O_DIRECTORY, EACCES);
+	expect_open(t->rootfd, "/dir/back", O_RDONLY, EACCES);
+	expect_open(t->rootfd, "/inside/back", O_RDONLY, EACCES);
+	expect_open_dot(t->rootfd, "/link", O_RDONLY, true, 0);
+	expect_open_dot(t->rootfd, "/dlink/f", O_RDONLY, true, 0);
+	expect_open_dot(t->rootfd, "/inside/back", O_RDONLY, true, 0);
+	/* a missing target stays a 404, not a 403 */
+	expect_open(t->rootfd, "/dlink/none", O_RDONLY, ENOENT);
 }
 
 static void
@@ -215,6 +244,8 @@ test_open_fallback(void **state)
 	open_cases(t, true);
 	/* the fallback follows no symlink at all */
 	expect_open(t->rootfd, "/inside/<b>&x\"", O_RDONLY, EXDEV);
+	expect_open(t->rootfd, "/link", O_RDONLY, EXDEV);
+	expect_open_dot(t->rootfd, "/dlink/f", O_RDONLY, true, EXDEV);
 }
 
 /* openat2 refused with EPERM by a seccomp filter: fall back, not 403. */
@@ -241,7 +272,7 @@ test_open_seccomp_eperm(void **state)
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
 		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == -1)
 			_exit(2);
-		fd = http_path_open(t->rootfd, "/file", O_RDONLY);
+		fd = http_path_open(t->rootfd, "/file", O_RDONLY, false);
 		_exit(fd >= 0 ? 0 : 1);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -269,6 +300,13 @@ test_autoindex(void **state)
 	assert_int_equal(
 		autoindex_build(t->rootfd, "/updir/", false, &page, &len),
 		EXDEV);
+	assert_int_equal(
+		autoindex_build(t->rootfd, "/dlink/", false, &page, &len),
+		EACCES);
+	assert_int_equal(
+		autoindex_build(t->rootfd, "/dlink/", true, &page, &len), 0);
+	assert_non_null(strstr(page, "href=\"f\""));
+	free(page);
 	autoindex_escape_html("a<'>", esc, sizeof(esc));
 	assert_string_equal(esc, "a&lt;&#39;&gt;");
 }

@@ -20,53 +20,79 @@ struct range_case {
 	const char *v;
 	uint64_t size;
 	enum http_range_result want;
-	uint64_t first, last;
+	uint64_t first, last; /* of the first range */
+	unsigned n;           /* ranges, when several */
 };
 
 static void
 test_ranges(void **state)
 {
 	static const struct range_case cases[] = {
-		{"bytes=0-9", 100, HTTP_RANGE_ONE, 0, 9},
-		{"bytes=90-200", 100, HTTP_RANGE_ONE, 90, 99},
-		{"bytes=500-", 1000, HTTP_RANGE_ONE, 500, 999},
-		{"bytes=-500", 1000, HTTP_RANGE_ONE, 500, 999},
-		{"bytes=-5000", 1000, HTTP_RANGE_ONE, 0, 999},
-		{"BYTES=1-1", 10, HTTP_RANGE_ONE, 1, 1},
-		{"bytes= 1-2 ", 10, HTTP_RANGE_ONE, 1, 2},
-		{"bytes=100-", 100, HTTP_RANGE_UNSATISFIABLE, 0, 0},
-		{"bytes=-0", 100, HTTP_RANGE_UNSATISFIABLE, 0, 0},
-		{"bytes=0-0", 0, HTTP_RANGE_UNSATISFIABLE, 0, 0},
-		{"bytes=200-300,400-", 100, HTTP_RANGE_UNSATISFIABLE, 0, 0},
-		{"bytes=0-1,5-6", 100, HTTP_RANGE_MANY, 0, 1},
-		{"bytes=0-1,500-600", 100, HTTP_RANGE_MANY, 0, 1},
-		{"bytes=5-1", 100, HTTP_RANGE_NONE, 0, 0},
-		{"bytes=a-b", 100, HTTP_RANGE_NONE, 0, 0},
-		{"bytes=", 100, HTTP_RANGE_NONE, 0, 0},
-		{"bytes=1", 100, HTTP_RANGE_NONE, 0, 0},
-		{"bytes=--1", 100, HTTP_RANGE_NONE, 0, 0},
-		{"bytes=1-2-3", 100, HTTP_RANGE_NONE, 0, 0},
-		{"items=0-1", 100, HTTP_RANGE_NONE, 0, 0},
-		{"bytes=99999999999999999999-", 100, HTTP_RANGE_NONE, 0, 0},
+		{"bytes=0-9", 100, HTTP_RANGE_ONE, 0, 9, 1},
+		{"bytes=90-200", 100, HTTP_RANGE_ONE, 90, 99, 1},
+		{"bytes=500-", 1000, HTTP_RANGE_ONE, 500, 999, 1},
+		{"bytes=-500", 1000, HTTP_RANGE_ONE, 500, 999, 1},
+		{"bytes=-5000", 1000, HTTP_RANGE_ONE, 0, 999, 1},
+		{"BYTES=1-1", 10, HTTP_RANGE_ONE, 1, 1, 1},
+		{"bytes= 1-2 ", 10, HTTP_RANGE_ONE, 1, 2, 1},
+		{"bytes=100-", 100, HTTP_RANGE_UNSATISFIABLE, 0, 0, 0},
+		{"bytes=-0", 100, HTTP_RANGE_UNSATISFIABLE, 0, 0, 0},
+		{"bytes=0-0", 0, HTTP_RANGE_UNSATISFIABLE, 0, 0, 0},
+		{"bytes=200-300,400-", 100, HTTP_RANGE_UNSATISFIABLE, 0, 0, 0},
+		{"bytes=0-1,5-6", 100, HTTP_RANGE_MANY, 0, 1, 2},
+		{"bytes=0-1,500-600", 100, HTTP_RANGE_ONE, 0, 1, 1},
+		/* coalesced: overlapping or adjacent, in any order */
+		{"bytes=0-5,3-10", 100, HTTP_RANGE_ONE, 0, 10, 1},
+		{"bytes=0-5,6-10", 100, HTTP_RANGE_ONE, 0, 10, 1},
+		{"bytes=20-30,0-5,4-9", 100, HTTP_RANGE_MANY, 0, 9, 2},
+		{"bytes=50-,-10,0-0", 100, HTTP_RANGE_MANY, 0, 0, 2},
+		{"bytes=0-0,0-0,0-0", 100, HTTP_RANGE_ONE, 0, 0, 1},
+		/* HTTP_RANGE_MAX_MULTI parts, then one more: the whole file */
+		{"bytes=0-0,2-2,4-4,6-6,8-8,10-10,12-12,14-14", 100,
+		 HTTP_RANGE_MANY, 0, 0, 8},
+		{"bytes=0-0,2-2,4-4,6-6,8-8,10-10,12-12,14-14,16-16", 100,
+		 HTTP_RANGE_NONE, 0, 0, 0},
+		{"bytes=5-1", 100, HTTP_RANGE_NONE, 0, 0, 0},
+		{"bytes=0-1,5-1", 100, HTTP_RANGE_NONE, 0, 0, 0},
+		{"bytes=a-b", 100, HTTP_RANGE_NONE, 0, 0, 0},
+		{"bytes=", 100, HTTP_RANGE_NONE, 0, 0, 0},
+		{"bytes=1", 100, HTTP_RANGE_NONE, 0, 0, 0},
+		{"bytes=--1", 100, HTTP_RANGE_NONE, 0, 0, 0},
+		{"bytes=1-2-3", 100, HTTP_RANGE_NONE, 0, 0, 0},
+		{"items=0-1", 100, HTTP_RANGE_NONE, 0, 0, 0},
+		{"bytes=99999999999999999999-", 100, HTTP_RANGE_NONE, 0, 0, 0},
 	};
-	size_t i;
-	uint64_t f, l;
+	struct http_range_set set;
 	enum http_range_result r;
+	size_t i;
+	unsigned k;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		f = l = 12345;
 		r = http_range_parse(cases[i].v, strlen(cases[i].v),
-				     cases[i].size, &f, &l);
-		if (r != cases[i].want)
-			fail_msg("\"%s\" size %llu: %d, want %d", cases[i].v,
-				 (unsigned long long)cases[i].size, r,
-				 cases[i].want);
-		if ((r == HTTP_RANGE_ONE || r == HTTP_RANGE_MANY) &&
-		    (f != cases[i].first || l != cases[i].last))
+				     cases[i].size, &set);
+		if (r != cases[i].want || set.n != cases[i].n)
+			fail_msg("\"%s\" size %llu: %d with %u, want %d",
+				 cases[i].v, (unsigned long long)cases[i].size,
+				 r, set.n, cases[i].want);
+		if (set.n > 0 && (set.r[0].first != cases[i].first ||
+				  set.r[0].last != cases[i].last))
 			fail_msg("\"%s\": %llu-%llu", cases[i].v,
-				 (unsigned long long)f, (unsigned long long)l);
+				 (unsigned long long)set.r[0].first,
+				 (unsigned long long)set.r[0].last);
+		for (k = 1; k < set.n; k++) {
+			if (set.r[k].first <= set.r[k - 1].last + 1)
+				fail_msg("\"%s\": not ascending and apart",
+					 cases[i].v);
+		}
 	}
+	/* the parts themselves */
+	assert_int_equal(http_range_parse("bytes=20-30,0-5,4-9", 19, 100, &set),
+			 HTTP_RANGE_MANY);
+	assert_true(set.r[1].first == 20 && set.r[1].last == 30);
+	assert_int_equal(http_range_parse("bytes=50-,-10,0-0", 17, 100, &set),
+			 HTTP_RANGE_MANY);
+	assert_true(set.r[1].first == 50 && set.r[1].last == 99);
 }
 
 static void

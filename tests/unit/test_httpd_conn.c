@@ -1,0 +1,202 @@
+/*
+ * test_httpd_conn: a connection whose response cannot be built (out of
+ * memory) must end instead of answering the next pipelined request in
+ * its place.  malloc is wrapped at link time (-Wl,--wrap=malloc) so the
+ * output buffer's allocation can be made to fail.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "cache.h"
+#include "config.h"
+#include "conn.h"
+#include "server.h"
+
+void *__real_malloc(size_t size);
+void *__wrap_malloc(size_t size);
+
+static unsigned fail_out_allocs; /* output buffers still to refuse */
+
+void *
+__wrap_malloc(size_t size)
+{
+	if (size == sizeof(struct conn_out) && fail_out_allocs > 0) {
+		fail_out_allocs--;
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __real_malloc(size);
+}
+
+/* What conn.c and respond.c need from server.c. */
+const char *
+server_date(struct server *s)
+{
+	(void)s;
+	return "Thu, 01 Jan 1970 00:00:00 GMT";
+}
+
+void
+server_conn_closed(struct server *s)
+{
+	(void)s;
+}
+
+struct fixture {
+	char root[64];
+	char index[16];
+	struct config_http cfg;
+	struct server s;
+	struct timeval tv;
+	int peer; /* the client's end */
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct cache_config cc = {0};
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	char p[128];
+	int sv[2];
+	FILE *fp;
+
+	assert_non_null(f);
+	snprintf(f->index, sizeof(f->index), "index.html");
+	snprintf(f->root, sizeof(f->root), "/tmp/test_httpd_conn.XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	snprintf(p, sizeof(p), "%s/index.html", f->root);
+	assert_non_null(fp = fopen(p, "w"));
+	fputs("hello\n", fp);
+	fclose(fp);
+	f->cfg.index = f->index;
+	f->cfg.max_headers = 64;
+	f->cfg.max_header_size = 8192;
+	f->cfg.max_body = 65536;
+	f->cfg.header_timeout = 10;
+	f->cfg.keepalive_timeout = 10;
+	f->tv.tv_sec = 10;
+	f->s.base = event_base_new();
+	assert_non_null(f->s.base);
+	f->s.cfg = &f->cfg;
+	f->s.rootfd = open(f->root, O_PATH | O_DIRECTORY);
+	assert_true(f->s.rootfd >= 0);
+	f->s.in_size = f->cfg.max_header_size;
+	f->s.to_header = f->s.to_keepalive = &f->tv;
+	f->s.to_send = f->s.to_linger = &f->tv;
+	assert_non_null(f->s.cache = cache_new());
+	cc.rootfd = f->s.rootfd;
+	cc.index = f->cfg.index;
+	cc.validity_ms = 1000;
+	cc.max_bytes = 1 << 20;
+	cc.file_max = 1 << 16;
+	cache_configure(f->s.cache, &cc);
+	assert_int_equal(
+		socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	f->peer = sv[1];
+	assert_int_equal(
+		conn_new(&f->s, sv[0], (struct sockaddr *)&sin, sizeof(sin)),
+		0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	while (f->s.conns != NULL)
+		conn_close(f->s.conns, "test over");
+	close(f->peer);
+	conn_pools_free(&f->s);
+	cache_free(f->s.cache);
+	close(f->s.rootfd);
+	event_base_free(f->s.base);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* Runs the loop until it idles; returns what the client received. */
+static size_t
+exchange(struct fixture *f, const char *req, char *out, size_t size, bool *eof)
+{
+	size_t got = 0;
+	ssize_t n = -1;
+	int i;
+
+	assert_int_equal(write(f->peer, req, strlen(req)),
+			 (ssize_t)strlen(req));
+	*eof = false;
+	for (i = 0; i < 20 && !*eof; i++) {
+		event_base_loop(f->s.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		while (got < size - 1 &&
+		       (n = read(f->peer, out + got, size - 1 - got)) > 0)
+			got += (size_t)n;
+		*eof = n == 0;
+	}
+	out[got] = '\0';
+	return got;
+}
+
+#define REQ "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+
+static void
+test_answers(void **state)
+{
+	struct fixture *f = *state;
+	char out[4096];
+	bool eof;
+
+	exchange(f, REQ REQ, out, sizeof(out), &eof);
+	assert_non_null(strstr(out, "HTTP/1.1 200"));
+	assert_non_null(
+		strstr(strstr(out, "HTTP/1.1 200") + 1, "HTTP/1.1 200"));
+	assert_false(eof);
+}
+
+/* No output buffer for the first: nothing may answer it, not even the
+ * second request's response; the connection ends. */
+static void
+test_out_of_memory_closes(void **state)
+{
+	struct fixture *f = *state;
+	char out[4096];
+	bool eof;
+
+	fail_out_allocs = 1;
+	exchange(f, REQ REQ, out, sizeof(out), &eof);
+	fail_out_allocs = 0;
+	assert_string_equal(out, "");
+	assert_true(eof);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_memory_closes,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
