@@ -276,3 +276,14 @@ ra, rb = float('${R[httpd,$cs,rps]}'), float('${R[$srv,$cs,rps]}')
 print('ratio httpd/$srv: per core %.2fx, req/s %.2fx' % (a / b if b else 0, ra / rb if rb else 0))"
 	done
 done
+
+# (d)'s target is (a)'s throughput held with the idle connections open:
+# each server's (d) per core over its own (a) per core.
+if [[ " $CASES " == *" a "* && " $CASES " == *" d "* ]]; then
+	say ""
+	for srv in "${SERVERS[@]}"; do
+		python3 -c "
+a, d = float('${R[$srv,a,core]}'), float('${R[$srv,d,core]}')
+print('%-10s (d) per core / (a) per core: %.2f' % ('$srv', d / a if a else 0))"
+	done
+fi
