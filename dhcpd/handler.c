@@ -107,7 +107,8 @@ shared_pick(struct server *s, struct srv_subnet *sn, const struct dhcp_msg *m,
 			return sn;
 		for (o = shared_next(s, sn, NULL, (struct in_addr){0});
 		     o != NULL; o = shared_next(s, sn, o, (struct in_addr){0}))
-			if (pool_find(o->pool, c->id, c->id_len, c->mac) != NULL)
+			if (pool_find(o->pool, c->id, c->id_len, c->mac) !=
+			    NULL)
 				return o;
 		return sn;
 	}
@@ -170,6 +171,23 @@ prefix_mask(uint8_t prefix)
 	return a;
 }
 
+/*
+ * Our address on the subnet's own link, or 0: in a shared network the
+ * interface's address may be in another subnet, off this one's link.
+ */
+static struct in_addr
+subnet_local(const struct srv_subnet *sn)
+{
+	struct net_addr a = {.family = AF_INET};
+
+	if (sn->addr.s_addr != 0 || sn->iface == NULL)
+		return sn->addr;
+	a.v4 = sn->iface->addr;
+	if (net_cidr_contains(&sn->cfg->network, &a))
+		return a.v4;
+	return (struct in_addr){0};
+}
+
 static bool
 router_of(const struct srv_subnet *sn, struct in_addr *out)
 {
@@ -177,11 +195,8 @@ router_of(const struct srv_subnet *sn, struct in_addr *out)
 		*out = sn->cfg->router;
 		return true;
 	}
-	if (sn->iface != NULL && sn->iface->addr.s_addr != 0) {
-		*out = sn->iface->addr;
-		return true;
-	}
-	return false;
+	*out = subnet_local(sn); /* a router off the link is unreachable */
+	return out->s_addr != 0;
 }
 
 /* Options 121 and 249: the routes, plus 0.0.0.0/0 via the router. */
@@ -324,13 +339,30 @@ log_exhausted(struct srv_subnet *sn, const struct client *c)
 		    net_format_mac(c->mac, mac, sizeof(mac)));
 }
 
+/*
+ * The address a reply names as its server: ours on the subnet's link,
+ * else on the interface (a relayed one: where the relay sent it).
+ */
+static struct in_addr
+server_id_for(const struct srv_if *ifp, const struct srv_subnet *sn,
+	      const struct dhcp_msg *m, struct in_addr local)
+{
+	struct in_addr a;
+
+	if (m->giaddr.s_addr != 0 && local.s_addr != 0 &&
+	    local.s_addr != htonl(INADDR_BROADCAST))
+		return local;
+	if (m->giaddr.s_addr == 0 && (a = subnet_local(sn)).s_addr != 0)
+		return a;
+	return ifp->addr.s_addr != 0 ? ifp->addr : local;
+}
+
 static void
 on_discover(struct server *s, struct srv_if *ifp, const struct dhcp_msg *m,
-	    struct srv_subnet *sn, const struct client *c, struct in_addr sid)
+	    struct srv_subnet *sn, const struct client *c, struct in_addr local)
 {
-	struct lease *l;
-
 	struct srv_subnet *o = NULL;
+	struct lease *l;
 
 	l = pool_offer(sn->pool, c->id, c->id_len, c->mac,
 		       m->has_requested ? &m->requested : NULL, clock_wall(),
@@ -350,7 +382,8 @@ on_discover(struct server *s, struct srv_if *ifp, const struct dhcp_msg *m,
 	}
 	if (m->hostname_len > 0 && l->slot != POOL_NONE)
 		memcpy(l->hostname, m->hostname, (size_t)m->hostname_len + 1);
-	send_reply(s, ifp, m, sn, DHCP_OFFER, l, sid);
+	send_reply(s, ifp, m, sn, DHCP_OFFER, l,
+		   server_id_for(ifp, sn, m, local));
 }
 
 /* RFC 2131 4.3.2: SELECTING, INIT-REBOOT, RENEWING or REBINDING. */
@@ -365,9 +398,16 @@ on_request(struct server *s, struct srv_if *ifp, const struct dhcp_msg *m,
 	bool selecting = m->has_server_id;
 
 	if (selecting && m->server_id.s_addr != sid.s_addr) {
-		/* the client chose another server */
+		/* the client chose another server; in a shared network our
+		 * offer may be in any of its subnets */
+		struct srv_subnet *o;
+
 		pool_cancel_offer(sn->pool, c->id, c->id_len, c->mac,
 				  clock_wall());
+		for (o = shared_next(s, sn, NULL, (struct in_addr){0});
+		     o != NULL; o = shared_next(s, sn, o, (struct in_addr){0}))
+			pool_cancel_offer(o->pool, c->id, c->id_len, c->mac,
+					  clock_wall());
 		return;
 	}
 	addr = m->has_requested ? m->requested : m->ciaddr;
@@ -426,17 +466,6 @@ on_release_decline(struct server *s, const struct dhcp_msg *m,
 	handler_journal(s, l);
 }
 
-/* The address a reply names as its server: ours on the interface. */
-static struct in_addr
-server_id_for(const struct srv_if *ifp, const struct dhcp_msg *m,
-	      struct in_addr local)
-{
-	if (m->giaddr.s_addr != 0 && local.s_addr != 0 &&
-	    local.s_addr != htonl(INADDR_BROADCAST))
-		return local;
-	return ifp->addr.s_addr != 0 ? ifp->addr : local;
-}
-
 void
 handler_request(struct server *s, struct srv_if *ifp, const struct dhcp_msg *m,
 		struct in_addr local)
@@ -476,10 +505,10 @@ handler_request(struct server *s, struct srv_if *ifp, const struct dhcp_msg *m,
 	}
 	client_of(m, &c);
 	sn = shared_pick(s, sn, m, &c);
-	sid = server_id_for(ifp, m, local);
+	sid = server_id_for(ifp, sn, m, local);
 	switch (m->type) {
 	case DHCP_DISCOVER:
-		on_discover(s, ifp, m, sn, &c, sid);
+		on_discover(s, ifp, m, sn, &c, local);
 		break;
 	case DHCP_REQUEST:
 		on_request(s, ifp, m, sn, &c, sid);

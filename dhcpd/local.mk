@@ -46,7 +46,8 @@ tests_unit_test_dhcpd_handler_LDADD = $(UNIT_LDADD)
 integration_tests += \
 	tests/integration/dhcpd_clients.sh \
 	tests/integration/dhcpd_durability.sh \
-	tests/integration/dhcpd_relay.sh
+	tests/integration/dhcpd_relay.sh \
+	tests/integration/dhcpd_shared.sh
 EXTRA_DIST += tests/integration/dhcpd_lib.sh
 
 fuzz_targets += tests/fuzz/fuzz_dhcp_packet

@@ -210,11 +210,13 @@ handle_datagram(struct server *s, struct srv_if *ifp,
 	}
 	local = pktinfo_local(slot, &dst);
 	/*
-	 * A relay that broadcasts onto a served LAN reaches both this
-	 * interface's socket and the relay socket: the relay socket answers.
+	 * A relay that broadcasts onto a served LAN (to 255.255.255.255 or
+	 * the subnet's broadcast address: any destination but the local
+	 * address of a unicast) reaches both this interface's socket and
+	 * the relay socket: the relay socket answers.
 	 */
-	if (ifp->name[0] != '\0' && m.giaddr.s_addr != 0 &&
-	    dst.s_addr == htonl(INADDR_BROADCAST) && if_by_name(s, "") != NULL)
+	if (ifp->name[0] != '\0' && m.giaddr.s_addr != 0 && dst.s_addr != 0 &&
+	    dst.s_addr != local.s_addr && if_by_name(s, "") != NULL)
 		return;
 	handler_request(s, ifp, &m, local);
 }
@@ -653,16 +655,46 @@ server_pools_free(struct srv_subnet *p, size_t count)
 	free(p);
 }
 
+/*
+ * Our address on the subnet's interface inside its network: in a shared
+ * network each subnet's clients get a server id and a default router
+ * on their own link.
+ */
+static struct in_addr
+subnet_addr(const struct ifaddrs *ifa, const struct srv_subnet *sn)
+{
+	struct net_addr a = {.family = AF_INET};
+	const struct ifaddrs *i;
+
+	for (i = ifa; i != NULL && sn->iface != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+		    strcmp(i->ifa_name, sn->iface->name) != 0)
+			continue;
+		a.v4 = ((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr;
+		if (net_cidr_contains(&sn->cfg->network, &a))
+			return a.v4;
+	}
+	return (struct in_addr){0};
+}
+
 static void
 subnets_bind_ifs(struct server *s)
 {
+	struct ifaddrs *ifa = NULL;
 	size_t i;
 
+	if (getifaddrs(&ifa) == -1) {
+		log_warn("getifaddrs: %s", strerror(errno));
+		ifa = NULL;
+	}
 	for (i = 0; i < s->nsubnets; i++) {
 		const char *name = s->subnets[i].cfg->interface;
 
 		s->subnets[i].iface = name != NULL ? if_by_name(s, name) : NULL;
+		s->subnets[i].addr = subnet_addr(ifa, &s->subnets[i]);
 	}
+	if (ifa != NULL)
+		freeifaddrs(ifa);
 }
 
 static int

@@ -60,6 +60,7 @@ struct srv_subnet {
 	const struct config_subnet *cfg;
 	struct pool *pool;
 	struct srv_if *iface; /* NULL: serves relays */
+	struct in_addr addr;  /* ours on iface inside its network, or 0 */
 	struct log_limit exhausted;
 };
 

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/dhcpd_lib.sh"
 dl_require_root
 command -v python3 >/dev/null || dl_skip_all "python3 not installed"
-dl_plan 9
+dl_plan 10
 
 S=$(lg_ns server) && R=$(lg_ns relay) && C=$(lg_ns client) ||
 	bail_out "cannot create the namespaces"
@@ -109,8 +109,10 @@ done
 [ "$n" -ge 1 ] && [ "$n" -le 10 ] && [ "$kinds" -ge 1 ]
 dl_ok $? "malformed requests logged, rate-limited ($n lines, $kinds kinds named)"
 
-# A relayed DISCOVER broadcast onto the served LAN: one OFFER, not two.
-timeout 10 ip netns exec "$R" python3 - "du$DL_ID" >"$W/bcast.txt" 2>&1 <<'EOF'
+# A relayed DISCOVER broadcast onto the served LAN, to the limited and
+# to the subnet's broadcast address: one OFFER each, not two.
+for to in 255.255.255.255 192.0.2.255; do
+timeout 10 ip netns exec "$R" python3 - "du$DL_ID" "$to" >"$W/bcast.txt" 2>&1 <<'EOF'
 import socket, struct, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -121,7 +123,7 @@ hdr = struct.pack("!BBBBIHH4s4s4s4s16s64s128sI", 1, 1, 6, 1, 0xb0ca, 0, 0,
                   bytes(4), bytes(4), bytes(4), bytes([10, 77, 0, 1]),
                   bytes([2, 0, 0x5e, 0, 0x53, 0x44]) + bytes(10), bytes(64),
                   bytes(128), 0x63825363)
-s.sendto(hdr + bytes([53, 1, 1, 255]), ("255.255.255.255", 67))
+s.sendto(hdr + bytes([53, 1, 1, 255]), (sys.argv[2], 67))
 offers, end = 0, time.time() + 2
 while time.time() < end:
     s.settimeout(max(0.01, end - time.time()))
@@ -134,7 +136,8 @@ while time.time() < end:
 print("offers", offers)
 EOF
 grep -q "^offers 1$" "$W/bcast.txt"
-dl_ok $? "a relayed DISCOVER broadcast on a served LAN is answered once ($(cat "$W/bcast.txt"))"
+dl_ok $? "a relayed DISCOVER broadcast to $to on a served LAN is answered once ($(cat "$W/bcast.txt"))"
+done
 
 if command -v dhcrelay >/dev/null && command -v dhclient >/dev/null; then
 	ip netns exec "$R" dhcrelay -d -4 -a -pf "$W/dhcrelay.pid" \

@@ -68,6 +68,18 @@ static const char yaml_shared[] = "dhcp:\n"
 				  "      pools: [198.18.5.10-198.18.5.11]\n"
 				  "      router: 198.18.5.1\n";
 
+/* A shared network whose second subnet has no router configured. */
+static const char yaml_shared_norouter[] =
+	"dhcp:\n"
+	"  lease_file: /unused\n"
+	"  subnets:\n"
+	"    - interface: eth9\n"
+	"      network: 192.0.2.0/24\n"
+	"      pools: [192.0.2.100-192.0.2.100]\n"
+	"    - interface: eth9\n"
+	"      network: 198.18.0.0/16\n"
+	"      pools: [198.18.5.10-198.18.5.11]\n";
+
 struct fixture {
 	struct config *cfg;
 	struct server s;
@@ -129,6 +141,12 @@ static int
 setup_shared(void **state)
 {
 	return setup_yaml(state, yaml_shared);
+}
+
+static int
+setup_shared_norouter(void **state)
+{
+	return setup_yaml(state, yaml_shared_norouter);
 }
 
 static int
@@ -610,7 +628,8 @@ test_shared_init_reboot(void **state)
 		send_req(f, &f->ifp, &q);
 	}
 	assert_string_equal(yiaddr(&f->s.replies[2], a), "198.18.5.10");
-	q = (struct req){.type = DHCP_REQUEST, .mac_last = 53,
+	q = (struct req){.type = DHCP_REQUEST,
+			 .mac_last = 53,
 			 .requested = "198.18.5.10",
 			 .server_id = "192.0.2.254"};
 	send_req(f, &f->ifp, &q);
@@ -628,10 +647,105 @@ test_shared_init_reboot(void **state)
 	send_req(f, &f->ifp, &q);
 	assert_string_equal(yiaddr(&f->s.replies[5], a), "198.18.5.10");
 	/* outside every subnet of the interface: still a NAK */
-	q = (struct req){.type = DHCP_REQUEST, .mac_last = 53,
+	q = (struct req){.type = DHCP_REQUEST,
+			 .mac_last = 53,
 			 .requested = "203.0.113.9"};
 	send_req(f, &f->ifp, &q);
 	assert_int_equal(reply_type(&f->s.replies[6]), DHCP_NAK);
+}
+
+/*
+ * Shared network: a client that chose another server releases our offer
+ * in whichever subnet of the shared network it was made.
+ */
+static void
+test_shared_other_server(void **state)
+{
+	struct fixture *f = *state;
+	struct req q = {.type = DHCP_DISCOVER};
+	char a[16];
+	unsigned i;
+
+	for (i = 1; i <= 3; i++) { /* the third spills into 198.18.5.0/24 */
+		q.mac_last = (uint8_t)(60 + i);
+		send_req(f, &f->ifp, &q);
+	}
+	assert_string_equal(yiaddr(&f->s.replies[2], a), "198.18.5.10");
+	/* it takes another server's offer, in our first subnet's network */
+	q = (struct req){.type = DHCP_REQUEST,
+			 .mac_last = 63,
+			 .requested = "192.0.2.200",
+			 .server_id = "192.0.2.7"};
+	send_req(f, &f->ifp, &q);
+	assert_int_equal(f->s.nreplies, 3);
+	/* both addresses of the second pool are free for others again */
+	for (i = 4; i <= 5; i++) {
+		q = (struct req){.type = DHCP_DISCOVER,
+				 .mac_last = (uint8_t)(60 + i)};
+		send_req(f, &f->ifp, &q);
+	}
+	assert_int_equal(f->s.nreplies, 5);
+	assert_int_equal(f->s.n.exhausted, 0);
+}
+
+/*
+ * Replies from the second subnet of a shared network carry its mask, a
+ * server id and a router on its own link: never the first subnet's
+ * address, which the client could not reach.
+ */
+static void
+test_shared_link_addresses(void **state)
+{
+	struct fixture *f = *state;
+	struct req q = {.type = DHCP_DISCOVER, .mac_last = 71};
+	const struct srv_reply *r;
+	const uint8_t *o;
+	uint8_t len;
+	char a[16];
+
+	send_req(f, &f->ifp, &q); /* 192.0.2.100, the first pool's only */
+	q.mac_last = 72;
+	send_req(f, &f->ifp, &q);
+	r = &f->s.replies[1];
+	assert_string_equal(yiaddr(r, a), "198.18.5.10");
+	o = reply_opt(r, DHO_SUBNET_MASK, &len);
+	assert_memory_equal(o, "\xff\xff\x00\x00", 4);
+	/* no address of ours on 198.18/16: no router rather than one
+	 * off the link; the server id is the interface's address */
+	assert_null(reply_opt(r, DHO_ROUTER, &len));
+	o = reply_opt(r, DHO_SERVER_ID, &len);
+	assert_memory_equal(o, "\xc0\x00\x02\xfe", 4);
+	/* with an address of ours on 198.18/16: that one, for both */
+	f->s.subnets[1].addr.s_addr = inet_addr("198.18.0.1");
+	q.mac_last = 73;
+	send_req(f, &f->ifp, &q);
+	r = &f->s.replies[2];
+	assert_string_equal(yiaddr(r, a), "198.18.5.11");
+	o = reply_opt(r, DHO_SERVER_ID, &len);
+	assert_memory_equal(o, "\xc6\x12\x00\x01", 4);
+	o = reply_opt(r, DHO_ROUTER, &len);
+	assert_non_null(o);
+	assert_memory_equal(o, "\xc6\x12\x00\x01", 4);
+	/* the client selects us by that id: ACK, naming it again */
+	q = (struct req){.type = DHCP_REQUEST,
+			 .mac_last = 73,
+			 .requested = "198.18.5.11",
+			 .server_id = "198.18.0.1"};
+	send_req(f, &f->ifp, &q);
+	r = &f->s.replies[3];
+	assert_int_equal(reply_type(r), DHCP_ACK);
+	o = reply_opt(r, DHO_SERVER_ID, &len);
+	assert_memory_equal(o, "\xc6\x12\x00\x01", 4);
+	/* the first subnet keeps the interface's address */
+	q = (struct req){.type = DHCP_REQUEST,
+			 .mac_last = 71,
+			 .requested = "192.0.2.100",
+			 .server_id = "192.0.2.254"};
+	send_req(f, &f->ifp, &q);
+	r = &f->s.replies[4];
+	assert_int_equal(reply_type(r), DHCP_ACK);
+	o = reply_opt(r, DHO_ROUTER, &len);
+	assert_memory_equal(o, "\xc0\x00\x02\xfe", 4);
 }
 
 /* No chaddr and no option 61: nothing tells such clients apart. */
@@ -679,6 +793,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_shared_init_reboot,
 						setup_shared, teardown),
 		cmocka_unit_test_setup_teardown(test_no_identity, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_shared_other_server,
+						setup_shared, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_link_addresses,
+						setup_shared_norouter,
 						teardown),
 	};
 

@@ -520,6 +520,57 @@ test_rewrite_failure_keeps_queue(void **state)
 	lease_store_close(st);
 }
 
+/*
+ * The queue set aside by a rewrite survives every order of calls: a
+ * begin that abandons an unfinished rewrite, a begin that cannot open
+ * path.new, an end with no rewrite, an end failing at fsync; then a
+ * rewrite that succeeds holds every lease and empties the queue.
+ */
+static void
+test_rewrite_call_orders(void **state)
+{
+	char err[LEASE_STORE_ERRLEN], tmp[160];
+	struct lease_store *st;
+	struct lease_rec r;
+	struct seen s;
+	uint32_t i;
+
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	st = open_store(&s);
+	lease_store_set_io(st, &faulty);
+	append_range(st, 0, 3);
+	assert_int_equal(lease_store_rewrite_begin(st, err, sizeof(err)), 0);
+	assert_int_equal(lease_store_rewrite_begin(st, err, sizeof(err)), 0);
+	assert_int_equal(lease_store_pending(st), 0);
+	make(&r, 9);
+	assert_int_equal(lease_store_rewrite_add(st, &r.lease), 0);
+	fail_sync = 1;
+	assert_int_equal(lease_store_rewrite_end(st, err, sizeof(err)), -1);
+	fail_sync = 0;
+	assert_int_equal(lease_store_pending(st), 3);
+	assert_int_equal(mkdir(tmp, 0700), 0); /* path.new cannot open */
+	assert_int_equal(lease_store_rewrite_begin(st, err, sizeof(err)), -1);
+	assert_int_equal(rmdir(tmp), 0);
+	assert_int_equal(lease_store_rewrite_end(st, err, sizeof(err)), -1);
+	assert_int_equal(lease_store_pending(st), 3);
+	append_range(st, 3, 4);
+	assert_int_equal(lease_store_rewrite_begin(st, err, sizeof(err)), 0);
+	for (i = 0; i < 4; i++) {
+		make(&r, i);
+		assert_int_equal(lease_store_rewrite_add(st, &r.lease), 0);
+	}
+	assert_int_equal(lease_store_rewrite_end(st, err, sizeof(err)), 0);
+	assert_int_equal(lease_store_pending(st), 0);
+	append_range(st, 4, 6);
+	assert_int_equal(lease_store_commit(st), 0);
+	lease_store_close(st);
+	st = open_store(&s);
+	assert_int_equal(s.count, 6);
+	assert_true(s.in_order);
+	lease_store_close(st);
+}
+
 static void
 test_million(void **state)
 {
@@ -571,8 +622,10 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rewrite_flush_failure,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rewrite_failure_keeps_queue,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_rewrite_failure_keeps_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rewrite_call_orders, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_million, setup, teardown),
 	};
 
