@@ -89,8 +89,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_ask(z, "localhost", DNS_TYPE_A);
 	fuzz_ask(z, "host.lab.test", DNS_TYPE_AAAA);
 	fuzz_ask(z, "1.0.0.127.in-addr.arpa", DNS_TYPE_PTR);
-	fuzz_ask(z, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
-		    "0.0.ip6.arpa",
+	fuzz_ask(z,
+		 "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+		 "0.0.ip6.arpa",
 		 DNS_TYPE_PTR);
 	local_free(z);
 	return 0;
