@@ -38,7 +38,7 @@ conn_in_get(struct server *s)
 	}
 	in->len = in->start = 0;
 	in->in_head = false;
-	in->chunked = false;
+	in->chunked = in->deferred = false;
 	http_parser_init(&in->parser, s->cfg->max_headers,
 			 s->cfg->max_header_size);
 	return in;
@@ -233,12 +233,23 @@ conn_has_room(const struct conn *c, unsigned items, size_t bytes)
 	       CONN_OUT_SIZE - used >= CONN_OUT_RESERVE + bytes;
 }
 
+bool
+conn_defer(struct conn *c)
+{
+	if (c->out == NULL || c->in == NULL)
+		return false;
+	c->in->deferred = true;
+	return true;
+}
+
+/* Full also while a deferred request waits for the queue to empty. */
 static bool
 conn_out_full(const struct conn *c)
 {
 	return c->out != NULL &&
 	       (c->out->n >= CONN_MAX_PIPELINE ||
-		CONN_OUT_SIZE - c->out->len < CONN_OUT_RESERVE);
+		CONN_OUT_SIZE - c->out->len < CONN_OUT_RESERVE ||
+		(c->in != NULL && c->in->deferred));
 }
 
 /* iovecs for the queued memory parts, up to and including a file item. */
@@ -460,17 +471,20 @@ conn_chunked_body(struct conn *c)
 			       &used);
 	memmove(in->buf + body, in->buf + body + used, in->len - body - used);
 	in->len -= (uint32_t)used;
-	if (st == HTTP_CHUNKED_AGAIN && in->len < in->cap)
-		return false;
+	/* The head to the front now: the room after it is all a read gets,
+	 * and a head late in the buffer would leave a byte or so. */
 	if (st == HTTP_CHUNKED_AGAIN && in->start > 0) {
 		memmove(in->buf, in->buf + in->start, in->len - in->start);
 		in->len -= in->start;
 		in->start = 0;
-		return false;
 	}
+	if (st == HTTP_CHUNKED_AGAIN && in->len < in->cap)
+		return false;
 	in->chunked = false;
 	if (st == HTTP_CHUNKED_DONE) {
 		resp_request(c, r, in->buf + in->start);
+		if (in->deferred)
+			return true;
 	} else { /* malformed, too large, or a head that fills the buffer */
 		c->close_after = c->linger = true;
 		resp_error(c, st == HTTP_CHUNKED_BAD ? 400 : 413, r,
@@ -488,10 +502,16 @@ conn_process(struct conn *c)
 	enum http_parse_status st;
 	size_t take;
 
-	/* A chunked body is read even on a closing connection: the
-	 * request it belongs to is still to be answered. */
-	while (in != NULL && (!c->close_after || in->chunked) &&
+	/* A chunked body is read even on a closing connection, and a
+	 * deferred request answered: they are still to be answered. */
+	while (in != NULL && (!c->close_after || in->chunked || in->deferred) &&
 	       !conn_out_full(c)) {
+		if (in->deferred) { /* the queue is empty now */
+			in->deferred = false;
+			resp_request(c, &in->parser.req, in->buf + in->start);
+			conn_next_request(c);
+			continue;
+		}
 		if (in->chunked) {
 			if (!conn_chunked_body(c))
 				break;
@@ -542,7 +562,7 @@ conn_process(struct conn *c)
 			break;
 		}
 		conn_request(c, &in->parser.req, in->buf + in->start);
-		if (!in->chunked)
+		if (!in->chunked && !in->deferred)
 			conn_next_request(c);
 	}
 }
@@ -698,7 +718,8 @@ conn_event_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		/* A full queue left parsed-but-unanswered input: go on. */
-		if (c->out != NULL || !rc || c->close_after)
+		if (c->out != NULL || !rc ||
+		    (c->close_after && (c->in == NULL || !c->in->deferred)))
 			break;
 	}
 	conn_settle(c);

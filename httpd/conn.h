@@ -63,6 +63,7 @@ struct conn_in {
 	uint32_t cap, len, start; /* buf[start, len) unparsed */
 	bool in_head;             /* a request (head, body) is under way */
 	bool chunked;             /* its head kept while a chunked body goes */
+	bool deferred;            /* or until the queue is empty */
 	uint64_t deadline_ms;     /* header timeout for it */
 	struct http_parser parser;
 	struct http_chunked body; /* when chunked */
@@ -121,5 +122,11 @@ void conn_push(struct conn *c, struct conn_item *it, uint32_t hlen);
  * fit the queue now (for an answer made of several items).
  */
 bool conn_has_room(const struct conn *c, unsigned items, size_t bytes);
+/*
+ * For an answer that does not fit behind the responses queued: keeps the
+ * request, to be answered again once they are out.  False when nothing
+ * is queued (then waiting would not make room).
+ */
+bool conn_defer(struct conn *c);
 
 #endif

@@ -528,15 +528,17 @@ http_parse_request(struct http_parser *p, const char *buf, size_t len)
 /* --- chunked bodies (RFC 9112 7.1) --- */
 
 enum {
-	C_SIZE0,   /* the first hex digit of a chunk-size */
-	C_SIZE,    /* more digits, or what ends them */
-	C_EXT,     /* chunk-ext: skipped up to CR */
-	C_SIZE_LF, /* LF after the size line */
-	C_DATA,    /* chunk-data */
-	C_DATA_CR, /* CRLF after the data */
+	C_SIZE0,    /* the first hex digit of a chunk-size */
+	C_SIZE,     /* more digits, or what ends them */
+	C_SIZE_BWS, /* whitespace after them: only ";" may follow */
+	C_EXT,      /* chunk-ext: skipped up to CR */
+	C_SIZE_LF,  /* LF after the size line */
+	C_DATA,     /* chunk-data */
+	C_DATA_CR,  /* CRLF after the data */
 	C_DATA_LF,
-	C_TRAILER0, /* the start of a trailer line, or the final CRLF */
-	C_TRAILER,  /* a trailer field line, up to CR */
+	C_TRAILER0,    /* the start of a trailer line, or the final CRLF */
+	C_TRAILER,     /* a trailer field's name, up to ":" */
+	C_TRAILER_VAL, /* its value, up to CR */
 	C_TRAILER_LF,
 	C_END_LF,
 };
@@ -557,7 +559,7 @@ http_chunked_size(struct http_chunked *d, unsigned char c)
 
 	if (++d->line > HTTP_CHUNKED_MAX_LINE)
 		return HTTP_CHUNKED_BAD;
-	if (d->state != C_EXT && h >= 0) {
+	if ((d->state == C_SIZE0 || d->state == C_SIZE) && h >= 0) {
 		if (d->left > (UINT64_MAX >> 4))
 			return HTTP_CHUNKED_TOO_LARGE;
 		d->left = d->left * 16 + (uint64_t)h;
@@ -566,31 +568,53 @@ http_chunked_size(struct http_chunked *d, unsigned char c)
 		d->state = C_SIZE;
 		return HTTP_CHUNKED_AGAIN;
 	}
-	if (d->state == C_SIZE0)
+	if (d->state == C_SIZE0 || (d->state == C_SIZE_BWS && c == '\r'))
 		return HTTP_CHUNKED_BAD;
 	if (c == '\r') {
 		d->state = C_SIZE_LF;
 		return HTTP_CHUNKED_AGAIN;
 	}
-	/* BWS ";" ext-name [ "=" value ]: checked only for stray controls */
-	if ((d->state == C_SIZE && c != ';' && c != ' ' && c != '\t') ||
-	    (c < 0x20 && c != '\t') || c == 0x7f)
+	/*
+	 * BWS ";" ext-name [ "=" value ]: the value is checked only for
+	 * stray controls, but "1 2" is refused, not read as 1 (or 0x12).
+	 */
+	if (d->state != C_EXT) {
+		if (c != ';' && c != ' ' && c != '\t')
+			return HTTP_CHUNKED_BAD;
+		d->state = c == ';' ? C_EXT : C_SIZE_BWS;
+		return HTTP_CHUNKED_AGAIN;
+	}
+	if ((c < 0x20 && c != '\t') || c == 0x7f)
 		return HTTP_CHUNKED_BAD;
-	d->state = C_EXT;
 	return HTTP_CHUNKED_AGAIN;
 }
 
-/* A byte of the trailer section (C_TRAILER0, C_TRAILER). */
+/*
+ * A byte of the trailer section (C_TRAILER0, C_TRAILER, C_TRAILER_VAL).
+ * Each line must be field-name ":" ...: a request line after a "0\r\n"
+ * that lacks its final CRLF is refused, not swallowed as a trailer.
+ */
 static enum http_chunked_status
 http_chunked_trailer(struct http_chunked *d, unsigned char c)
 {
 	if (++d->trailer > HTTP_CHUNKED_MAX_TRAILER)
 		return HTTP_CHUNKED_BAD;
-	if (c == '\r') {
-		d->state = d->state == C_TRAILER0 ? C_END_LF : C_TRAILER_LF;
+	if (d->state == C_TRAILER_VAL) {
+		if (c == '\r')
+			d->state = C_TRAILER_LF;
+		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return HTTP_CHUNKED_BAD;
 		return HTTP_CHUNKED_AGAIN;
 	}
-	if ((c < 0x20 && c != '\t') || c == 0x7f)
+	if (d->state == C_TRAILER0 && c == '\r') {
+		d->state = C_END_LF;
+		return HTTP_CHUNKED_AGAIN;
+	}
+	if (d->state == C_TRAILER && c == ':') {
+		d->state = C_TRAILER_VAL;
+		return HTTP_CHUNKED_AGAIN;
+	}
+	if (!http_is_tchar(c))
 		return HTTP_CHUNKED_BAD;
 	d->state = C_TRAILER;
 	return HTTP_CHUNKED_AGAIN;
@@ -646,7 +670,7 @@ http_chunked_feed(struct http_chunked *d, const char *buf, size_t len,
 		}
 		if (d->state <= C_EXT)
 			st = http_chunked_size(d, (unsigned char)buf[i]);
-		else if (d->state == C_TRAILER0 || d->state == C_TRAILER)
+		else if (d->state >= C_TRAILER0 && d->state <= C_TRAILER_VAL)
 			st = http_chunked_trailer(d, (unsigned char)buf[i]);
 		else
 			st = http_chunked_crlf(d, (unsigned char)buf[i]);

@@ -536,50 +536,32 @@ resp_multipart_len(const struct cache_entry *e, const struct resp_file *rf)
 	return h.over ? 0 : len + h.len;
 }
 
-/* A file in memory: the whole body built in a buffer of its own. */
-static int
-resp_multipart_mem(struct conn_item *it, const struct cache_entry *e,
-		   const struct resp_file *rf, uint64_t len)
-{
-	struct hbuf b = {.cap = (size_t)len};
-	const struct http_byte_range *rg;
-	unsigned i;
-
-	if ((b.p = malloc(b.cap)) == NULL)
-		return -1;
-	for (i = 0; i < rf->set.n; i++) {
-		rg = &rf->set.r[i];
-		resp_part_head(&b, e, rf, i);
-		hb_mem(&b, rf->f->data + rg->first,
-		       (size_t)(rg->last - rg->first + 1));
-	}
-	resp_part_tail(&b, rf);
-	if (b.over || b.len != len) {
-		free(b.p);
-		return -1;
-	}
-	it->heap = b.p;
-	it->body = b.p;
-	it->blen = b.len;
-	return 0;
-}
-
-/* Part i of a file sent with sendfile: its head is already in it. */
+/*
+ * Part i's bytes, after its head in the item: they stay in the cache
+ * (memory or fd) while the item holds the entry, so none are copied.
+ */
 static void
-resp_part_fd(struct conn_item *it, struct cache_entry *e,
-	     const struct resp_file *rf, unsigned i)
+resp_part_body(struct conn_item *it, struct cache_entry *e,
+	       const struct resp_file *rf, unsigned i)
 {
-	it->sfd = rf->f->fd;
-	it->soff = (off_t)rf->set.r[i].first;
-	it->slen = (size_t)(rf->set.r[i].last - rf->set.r[i].first + 1);
+	const struct http_byte_range *rg = &rf->set.r[i];
+
+	if (rf->f->data != NULL) {
+		it->body = rf->f->data + rg->first;
+		it->blen = (size_t)(rg->last - rg->first + 1);
+	} else {
+		it->sfd = rf->f->fd;
+		it->soff = (off_t)rg->first;
+		it->slen = (size_t)(rg->last - rg->first + 1);
+	}
 	it->ent = e;
 	e->refs++;
 }
 
 /*
- * The parts after the first of a file sent with sendfile, each queued
- * as an item (its head in the connection's buffer, then its bytes),
- * and the closing line.  Room was checked before the first was queued.
+ * The parts after the first, each queued as an item (its head in the
+ * connection's buffer, then its bytes), and the closing line.  Room was
+ * checked before the first was queued.
  */
 static void
 resp_multipart_rest(struct conn *c, struct cache_entry *e,
@@ -596,7 +578,7 @@ resp_multipart_rest(struct conn *c, struct cache_entry *e,
 		h.over = false;
 		if (i < rf->set.n) {
 			resp_part_head(&h, e, rf, i);
-			resp_part_fd(it, e, rf, i);
+			resp_part_body(it, e, rf, i);
 		} else {
 			resp_part_tail(&h, rf);
 		}
@@ -605,10 +587,11 @@ resp_multipart_rest(struct conn *c, struct cache_entry *e,
 }
 
 /*
- * Several ranges: 206 multipart/byteranges.  Returns false when it
- * cannot be sent now (a part head too long, or for a file sent with
- * sendfile, not enough room left behind a long pipeline): then the
- * whole file goes out, which RFC 9110 14.2 allows.
+ * Several ranges (on GET): 206 multipart/byteranges, an item per part.
+ * Behind a pipeline without that much room, the request waits for the
+ * queue to empty (conn_defer).  Returns false when it cannot be sent (a
+ * part head too long): then the whole file goes out, which RFC 9110
+ * 14.2 allows.
  */
 static bool
 resp_multipart(struct conn *c, const struct http_request *r, const char *buf,
@@ -618,15 +601,15 @@ resp_multipart(struct conn *c, const struct http_request *r, const char *buf,
 	struct conn_item *it;
 	struct hbuf h;
 	uint64_t len;
-	bool fd = rf->f->data == NULL; /* (ranges are for GET only) */
+	bool over;
 
 	resp_boundary(c, rf->f, boundary);
 	rf->boundary = boundary;
 	if ((len = resp_multipart_len(e, rf)) == 0 ||
-	    (fd && !conn_has_room(c, rf->set.n + 1,
-				  (rf->set.n + 2) * RESP_PART_HEAD_MAX))) {
+	    !conn_has_room(c, rf->set.n + 1,
+			   (rf->set.n + 2) * RESP_PART_HEAD_MAX)) {
 		rf->boundary = NULL;
-		return false;
+		return len != 0 && conn_defer(c);
 	}
 	if ((it = conn_item_next(c, &h.p, &h.cap)) == NULL)
 		return true;
@@ -634,15 +617,11 @@ resp_multipart(struct conn *c, const struct http_request *r, const char *buf,
 	h.over = false;
 	resp_file_headers(c, &h, e, rf, len);
 	resp_connection(c, &h, r);
-	if (!fd) {
-		h.over |= resp_multipart_mem(it, e, rf, len) == -1;
-	} else {
-		resp_part_head(&h, e, rf, 0);
-		resp_part_fd(it, e, rf, 0);
-	}
-	fd = fd && !h.over;
+	resp_part_head(&h, e, rf, 0);
+	resp_part_body(it, e, rf, 0);
+	over = h.over;
 	resp_finish(c, it, &h, r, buf, 206, len);
-	if (fd)
+	if (!over)
 		resp_multipart_rest(c, e, rf);
 	return true;
 }
@@ -661,7 +640,9 @@ resp_file(struct conn *c, const struct http_request *r, const char *buf,
 		rf.gz = true;
 	}
 	resp_file_status(r, buf, &rf);
-	if (rf.status == 206 && rf.set.n > 1 &&
+	/* Not of a gzip sibling: clients would take its Content-Encoding
+	 * for the multipart body's, and fail to decode it. */
+	if (rf.status == 206 && rf.set.n > 1 && !rf.gz &&
 	    resp_multipart(c, r, buf, e, &rf))
 		return;
 	if (rf.status == 206 && rf.set.n > 1) { /* the whole file after all */

@@ -127,6 +127,10 @@ is "$(code -r 0-3 -H 'If-Range: "stale"' "$U/")" 200 "If-Range stale: 200"
 hdr=$(curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip' "$U/v/text.txt")
 like "$hdr" 'Content-Encoding: gzip' "gzip sibling served"
 like "$hdr" 'Vary: Accept-Encoding' "with Vary"
+# Its Content-Encoding would be read as the multipart body's: no parts.
+hdr=$(curl -s -D - -o "$OUT/gz" -H 'Accept-Encoding: gzip' -r 0-1,5-6 "$U/v/text.txt")
+like "$hdr" '^HTTP/1\.1 200' "several ranges of a gzip sibling: 200"
+is "$(gzip -dc <"$OUT/gz")" "$(cat "$WWW/v/text.txt")" "... the whole gzip file"
 is "$(curl -s --compressed "$U/v/text.txt" | md5sum)" "$(md5sum <"$WWW/v/text.txt")" \
 	"curl --compressed decodes it to the file"
 hdr=$(curl -s -D - -o /dev/null "$U/v/text.txt")
@@ -158,6 +162,10 @@ r=$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r
 like "$r" '^HTTP/1\.1 413' "chunked body over max_body: 413"
 r=$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloGET / HTTP/1.1\r\nHost: a\r\n\r\n')
 like "$r" '^HTTP/1\.1 400' "malformed chunked body: 400"
+is "$(grep -c 'HTTP/1.1 ' <<<"$r")" 1 "... and the connection closes"
+# A last chunk short of its final CRLF: the next request is not a trailer.
+r=$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nGET /sub/ HTTP/1.1\r\nHost: a\r\n\r\n')
+like "$r" '^HTTP/1\.1 400' "a request line in the trailer section: 400"
 is "$(grep -c 'HTTP/1.1 ' <<<"$r")" 1 "... and the connection closes"
 r=$(httpd_raw "$PORT" 'GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999\r\n\r\n')
 like "$r" '^HTTP/1\.1 413' "body over max_body: 413"

@@ -30,10 +30,13 @@ void *__real_malloc(size_t size);
 void *__wrap_malloc(size_t size);
 
 static unsigned fail_out_allocs; /* output buffers still to refuse */
+static size_t largest_malloc;    /* since the test last cleared it */
 
 void *
 __wrap_malloc(size_t size)
 {
+	if (size > largest_malloc)
+		largest_malloc = size;
 	if (size == sizeof(struct conn_out) && fail_out_allocs > 0) {
 		fail_out_allocs--;
 		errno = ENOMEM;
@@ -101,7 +104,7 @@ setup(void **state)
 	assert_non_null(f->s.cache = cache_new());
 	cc.rootfd = f->s.rootfd;
 	cc.index = f->cfg.index;
-	cc.validity_ms = 1000;
+	cc.validity_ms = 60000; /* a test's second request finds it cached */
 	cc.max_bytes = 1 << 20;
 	cc.file_max = 1 << 16;
 	cache_configure(f->s.cache, &cc);
@@ -159,6 +162,17 @@ exchange(struct fixture *f, const char *req, char *out, size_t size, bool *eof)
 
 #define REQ "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
 
+/* req three times over (in a static buffer). */
+static const char *
+req_three(const char *req)
+{
+	static char buf[1024];
+
+	assert_true(strlen(req) * 3 < sizeof(buf));
+	snprintf(buf, sizeof(buf), "%s%s%s", req, req, req);
+	return buf;
+}
+
 static void
 test_answers(void **state)
 {
@@ -189,6 +203,107 @@ test_out_of_memory_closes(void **state)
 	assert_true(eof);
 }
 
+/*
+ * A chunked request whose head ends a byte short of the input buffer's
+ * end, behind a pipelined one: the head moves to the front, so the body
+ * comes in with a few reads, not one read per byte of it.
+ */
+static void
+test_chunked_body_late_in_buffer(void **state)
+{
+	struct fixture *f = *state;
+	static const char chunked[] = "GET / HTTP/1.1\r\nHost: a\r\n"
+				      "Transfer-Encoding: chunked\r\n\r\n";
+	static const char first[] = "GET / HTTP/1.1\r\nHost: a\r\nX: ";
+	static const char body[] = "40\r\n"
+				   "0123456789abcdef0123456789abcdef"
+				   "0123456789abcdef0123456789abcdef"
+				   "\r\n0\r\n\r\n";
+	size_t pad = f->s.in_size - 1 - strlen(chunked) - strlen(first) - 4;
+	char *req = malloc(f->s.in_size + sizeof(body));
+	char out[4096];
+	const char *p;
+	bool eof;
+
+	assert_non_null(req);
+	strcpy(req, first);
+	memset(req + strlen(first), 'x', pad);
+	strcpy(req + strlen(first) + pad, "\r\n\r\n");
+	strcat(req, chunked);
+	assert_int_equal(strlen(req), f->s.in_size - 1);
+	strcat(req, body);
+	exchange(f, req, out, sizeof(out), &eof);
+	free(req);
+	assert_non_null(p = strstr(out, "HTTP/1.1 200"));
+	assert_non_null(strstr(p + 1, "HTTP/1.1 200"));
+	assert_false(eof);
+}
+
+/*
+ * Multi-range requests for a file sent with sendfile, pipelined: each
+ * takes an item per part, so the second does not fit behind the first.
+ * It waits, and gets its parts too, not the whole file.
+ */
+static void
+test_multipart_pipelined(void **state)
+{
+	struct fixture *f = *state;
+	static const char req[] =
+		"GET /big HTTP/1.1\r\nHost: a\r\n"
+		"Range: bytes=0-0,2-2,4-4,6-6,8-8,10-10,12-12,14-14\r\n\r\n";
+	char path[128], out[8192];
+	const char *p;
+	unsigned n = 0;
+	FILE *fp;
+	bool eof;
+
+	snprintf(path, sizeof(path), "%s/big", f->root);
+	assert_non_null(fp = fopen(path, "w"));
+	for (n = 0; n < 100000; n++)
+		fputc('a' + n % 26, fp);
+	fclose(fp);
+	exchange(f, req_three(req), out, sizeof(out), &eof);
+	for (n = 0, p = out; (p = strstr(p, "HTTP/1.1 206")) != NULL; p++)
+		n++;
+	assert_int_equal(n, 3);
+	assert_null(strstr(out, "HTTP/1.1 200"));
+	assert_false(eof);
+}
+
+/*
+ * Several ranges of a file held in memory: the parts go out from the
+ * cache's copy.  A copy per answer would let a pipeline of such requests
+ * on each of many connections hold that much memory each.
+ */
+static void
+test_multipart_no_copy(void **state)
+{
+	struct fixture *f = *state;
+	static char out[65536];
+	char path[128];
+	unsigned n;
+	FILE *fp;
+	bool eof;
+
+	snprintf(path, sizeof(path), "%s/mid", f->root);
+	assert_non_null(fp = fopen(path, "w"));
+	for (n = 0; n < 60000; n++)
+		fputc('a' + n % 26, fp);
+	fclose(fp);
+	exchange(f, "HEAD /mid HTTP/1.1\r\nHost: a\r\n\r\n", out, sizeof(out),
+		 &eof);
+	assert_non_null(strstr(out, "HTTP/1.1 200"));
+	largest_malloc = 0;
+	exchange(f,
+		 "GET /mid HTTP/1.1\r\nHost: a\r\n"
+		 "Range: bytes=0-0,2-49999\r\n\r\n",
+		 out, sizeof(out), &eof);
+	assert_non_null(strstr(out, "HTTP/1.1 206"));
+	assert_non_null(strstr(out, "multipart/byteranges"));
+	assert_non_null(strstr(out, "Content-Range: bytes 2-49999/60000"));
+	assert_true(largest_malloc < 40000);
+}
+
 int
 main(void)
 {
@@ -196,6 +311,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_memory_closes,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_chunked_body_late_in_buffer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multipart_pipelined, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_multipart_no_copy, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -416,6 +416,7 @@ test_chunked(void **state)
 		 HTTP_CHUNKED_DONE, 35},
 		{"2 ;x\r\nab\r\n0\r\nT: 1\r\nU: 2\r\n\r\n", HTTP_CHUNKED_DONE,
 		 27},
+		{"2\t \t;x\r\nab\r\n0\r\nT:\r\n\r\n", HTTP_CHUNKED_DONE, 21},
 		/* exactly max_body, then one byte past it */
 		{"10\r\n0123456789abcdef\r\n0\r\n\r\n", HTTP_CHUNKED_DONE, 27},
 		{"11\r\n", HTTP_CHUNKED_TOO_LARGE, 0},
@@ -436,6 +437,15 @@ test_chunked(void **state)
 		{"0\r\n\n", HTTP_CHUNKED_BAD, 0},
 		{"0\r\nT: 1\n\r\n", HTTP_CHUNKED_BAD, 0},
 		{"0;a\x01\r\n\r\n", HTTP_CHUNKED_BAD, 0},
+		/* whitespace after the size leads to ";" only */
+		{"1 2\r\na\r\n0\r\n\r\n", HTTP_CHUNKED_BAD, 0},
+		{"1 \r\na\r\n0\r\n\r\n", HTTP_CHUNKED_BAD, 0},
+		/* trailer lines are field lines: a request after a "0\r\n"
+		 * short of its final CRLF is not swallowed as trailers */
+		{"0\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", HTTP_CHUNKED_BAD, 0},
+		{"0\r\nT\r\n\r\n", HTTP_CHUNKED_BAD, 0},
+		{"0\r\n: v\r\n\r\n", HTTP_CHUNKED_BAD, 0},
+		{"0\r\nT : v\r\n\r\n", HTTP_CHUNKED_BAD, 0},
 	};
 	size_t i;
 
