@@ -130,8 +130,15 @@ conn_new(struct server *s, int fd, const struct sockaddr *sa, socklen_t salen)
 	if (salen > sizeof(c->peer))
 		salen = sizeof(c->peer);
 	memcpy(&c->peer, sa, salen);
-	event_assign(&c->ev, s->base, fd, EV_READ | EV_PERSIST, conn_event_cb,
-		     c);
+	/*
+	 * Reading is edge-triggered: epoll then does not poll every socket
+	 * it reported once more on its next wait.  A read that fills the
+	 * buffer falls back to level-triggered until a short read (see
+	 * conn_set_event), so no input is stranded without an event.
+	 */
+	event_assign(&c->ev, s->base, fd, EV_READ | EV_PERSIST | EV_ET,
+		     conn_event_cb, c);
+	c->edge = true;
 	if (event_add(&c->ev, s->to_header) == -1) {
 		close(fd);
 		free(c);
@@ -570,14 +577,34 @@ conn_process(struct conn *c)
 static void
 conn_set_event(struct conn *c, bool write, const struct timeval *tv)
 {
-	if (write != c->write_mode) {
+	/*
+	 * Level-triggered to write (a sendfile turn ends with the socket
+	 * still writable), to linger, and after a read that filled the
+	 * buffer; edge-triggered otherwise.
+	 */
+	bool edge = !write && !c->more_input && c->state != CONN_LINGER;
+
+	if (write != c->write_mode || edge != c->edge) {
 		event_del(&c->ev);
 		event_assign(&c->ev, c->srv->base, c->fd,
-			     (write ? EV_WRITE : EV_READ) | EV_PERSIST,
+			     (write ? EV_WRITE : EV_READ) | EV_PERSIST |
+				     (edge ? EV_ET : 0),
 			     conn_event_cb, c);
 		c->write_mode = write;
+		c->edge = edge;
+	} else if (tv != NULL && tv == c->armed_timeout) {
+		/*
+		 * Only called after the event fired: EV_PERSIST has already
+		 * re-armed it from now with this same (shared) timeout.
+		 */
+		return;
 	}
 	event_add(&c->ev, tv);
+	/* the server's shared timeouts only: a computed deadline differs */
+	c->armed_timeout = tv == c->srv->to_keepalive || tv == c->srv->to_send ||
+					   tv == c->srv->to_linger
+				   ? tv
+				   : NULL;
 }
 
 /* After I/O: release idle buffers, pick the next event and timeout. */
@@ -667,6 +694,9 @@ conn_read(struct conn *c)
 		return -1;
 	in = c->in;
 	n = read(c->fd, in->buf + in->len, in->cap - in->len);
+	/* A short read drained the socket; a full one may not have. */
+	c->more_input = (n > 0 && in->len + (size_t)n == in->cap) ||
+			(n == -1 && errno == EINTR);
 	if (n > 0) {
 		in->len += (uint32_t)n;
 		return 1;

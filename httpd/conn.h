@@ -87,6 +87,9 @@ struct conn {
 	bool linger;            /* and drain input first */
 	bool nodelay;           /* TCP_NODELAY set */
 	bool write_mode;        /* event armed for EV_WRITE */
+	bool edge;              /* event armed edge-triggered (EV_ET) */
+	bool more_input;        /* the last read filled the buffer */
+	const struct timeval *armed_timeout; /* a shared one, else NULL */
 	unsigned sendfile_left; /* sendfile calls left in this loop turn */
 	uint64_t discard;       /* body bytes still to read and drop */
 	struct conn_in *in;
