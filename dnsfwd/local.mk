@@ -47,11 +47,21 @@ check_programs += tests/integration/dns-test-upstream
 tests_integration_dns_test_upstream_SOURCES = \
 	tests/integration/dns-test-upstream.c
 
+# An LD_PRELOAD shim that delays event_reinit in a forked worker, for
+# dnsfwd_worker_signals.sh.  Not instrumented: it only sleeps.
+check_programs += tests/integration/dnsfwd_reinit_delay.so
+tests_integration_dnsfwd_reinit_delay_so_SOURCES = \
+	tests/integration/dnsfwd_reinit_delay.c
+tests_integration_dnsfwd_reinit_delay_so_CFLAGS = -fPIC
+tests_integration_dnsfwd_reinit_delay_so_LDFLAGS = -shared
+tests_integration_dnsfwd_reinit_delay_so_LDADD = -ldl
+
 integration_tests += tests/integration/dnsfwd_basic.sh \
 	tests/integration/dnsfwd_tcp.sh tests/integration/dnsfwd_workers.sh \
 	tests/integration/dnsfwd_srv_emfile.sh \
 	tests/integration/dnsfwd_srv_compressed.sh \
-	tests/integration/dnsfwd_srv_prefetch.sh
+	tests/integration/dnsfwd_srv_prefetch.sh \
+	tests/integration/dnsfwd_worker_signals.sh
 
 fuzz_targets += tests/fuzz/fuzz_dns_msg
 tests_fuzz_fuzz_dns_msg_SOURCES = tests/fuzz/fuzz_dns_msg.c \

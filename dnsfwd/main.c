@@ -91,18 +91,34 @@ dnsfwd_worker(struct daemon *d, struct dnsfwd *f)
 	return f->srv != NULL ? 0 : -1;
 }
 
-/* Forks a worker into slot i: 1 in the parent, 0 in the worker, -1. */
+/*
+ * Forks a worker into slot i: 1 in the parent, 0 in the worker, -1.
+ * Signals stay blocked in the worker until it has its own event loop:
+ * before event_reinit, libevent's handler would write them into the
+ * parent's signal pipe, so the parent would take a SIGTERM or SIGHUP
+ * meant for the worker as its own (and pass it on again).
+ */
 static int
 dnsfwd_fork(struct daemon *d, struct dnsfwd *f, unsigned i)
 {
-	pid_t pid = fork();
+	sigset_t all, old;
+	pid_t pid;
+	int err, r;
 
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	err = errno;
+	if (pid == 0) {
+		r = dnsfwd_worker(d, f) == 0 ? 0 : -1;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return r;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {
-		log_warn("fork: %s", strerror(errno));
+		log_warn("fork: %s", strerror(err));
 		return -1;
 	}
-	if (pid == 0)
-		return dnsfwd_worker(d, f) == 0 ? 0 : -1;
 	f->workers[i] = pid;
 	return 1;
 }

@@ -654,30 +654,20 @@ server_waiter_reply(struct server *s, const struct upstream_waiter *w,
 {
 	struct server_client c = {&w->peer, w->fd, w->conn, NULL, 0};
 	size_t qend = DNS_HDR_LEN + w->name_len + 4;
-	unsigned rcode = 0;
 	struct dns_msg m;
 
 	if (msg == NULL || len > outlen || len < qend)
 		return server_waiter_servfail(s, w, k, out, outlen);
 	memcpy(out, msg, len);
-	if (dns_msg_parse(out, len, &m) == DNS_OK && m.has_edns) {
-		rcode = dns_msg_rcode(&m);
+	if (dns_msg_parse(out, len, &m) == DNS_OK && m.has_edns)
 		len = dns_rr_remove_additional(out, len, m.opt_offset,
 					       m.opt_len);
-	}
-	/* RFC 6891 6.1.3: an extended RCODE travels in our OPT; a client
-	 * without EDNS cannot be told it. */
-	if (rcode > 0xf && w->udp_size == 0)
-		return server_waiter_servfail(s, w, k, out, outlen);
 	dns_put16(out, w->id);
 	server_relay_flags(out, w->flags, w->do_bit);
 	memcpy(out + DNS_HDR_LEN, w->name, w->name_len);
-	len = server_finish_reply(out, len, outlen,
-				  server_limit(&c, w->udp_size), w->udp_size,
-				  w->do_bit, qend, &s->st);
-	if (rcode > 0xf && dns_msg_set_rcode(out, len, rcode) == -1)
-		return server_waiter_servfail(s, w, k, out, outlen);
-	return len;
+	return server_finish_reply(out, len, outlen,
+				   server_limit(&c, w->udp_size), w->udp_size,
+				   w->do_bit, qend, &s->st);
 }
 
 static void
@@ -761,13 +751,7 @@ server_store_or_stale(struct server *s, const struct cache_key *k, size_t nw,
 		      const uint8_t *msg, size_t len, uint32_t now)
 {
 	const struct cache_entry *stale = NULL;
-	struct dns_msg m;
 
-	/* An extended RCODE (RFC 6891 6.1.3) lives in the OPT RR, which the
-	 * cache drops: such an answer is relayed as it is and not kept. */
-	if (msg != NULL && dns_msg_parse(msg, len, &m) == DNS_OK &&
-	    dns_msg_rcode(&m) > 0xf)
-		return NULL;
 	if (msg != NULL &&
 	    DNS_RCODE(dns_get16(msg + 2)) != DNS_RCODE_SERVFAIL) {
 		cache_store(s->cache, k, msg, len, now);

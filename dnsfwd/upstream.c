@@ -136,8 +136,8 @@ static struct upstream_server *
 upstream_server_get(const struct upstream *u, struct upstream_set *const *made,
 		    size_t nmade, const struct net_sockaddr *addr)
 {
-	struct upstream_server *sv = upstream_server_find(u->sets, u->nsets,
-							  addr);
+	struct upstream_server *sv =
+		upstream_server_find(u->sets, u->nsets, addr);
 
 	if (sv == NULL)
 		sv = upstream_server_find(made, nmade, addr);
@@ -228,7 +228,6 @@ upstream_new(struct event_base *base, const struct config_dns *cfg,
 	}
 	return u;
 }
-
 
 /* The longest dns.forward domain holding the name; 0 (default) if none. */
 static struct upstream_set *
@@ -443,8 +442,8 @@ upstream_query_new(struct upstream *u, const struct cache_key *key,
 	dns_name_lower(q->name, key->name_len);
 	q->key.name = q->name;
 	q->qflags = w->flags;
-	q->deadline_ms = clock_mono_ms_now() +
-			 (uint64_t)UPSTREAM_MAX_TRIES * u->timeout;
+	q->deadline_ms =
+		clock_mono_ms_now() + (uint64_t)UPSTREAM_MAX_TRIES * u->timeout;
 	q->timer = evtimer_new(u->base, upstream_timer_cb, q);
 	if (q->timer == NULL || upstream_add_waiter(q, w) == -1) {
 		if (q->timer != NULL)
@@ -536,8 +535,23 @@ upstream_answered(struct upstream_query *q)
 }
 
 /*
- * The TCP retry failed (refused, reset, closed early, timed out or a
- * malformed answer): the next upstream is asked, as after a UDP timeout.
+ * REFUSED, or an extended RCODE (RFC 6891 6.1.3): every one defined
+ * (BADVERS, the TSIG codes, BADCOOKIE) is about our exchange with that
+ * upstream, not the client's question, so it is not passed on: that
+ * upstream is skipped for this query.
+ */
+static bool
+upstream_declined(const struct dns_msg *m)
+{
+	unsigned rcode = dns_msg_rcode(m);
+
+	return rcode == DNS_RCODE_REFUSED || rcode > 0xf;
+}
+
+/*
+ * The TCP retry failed (refused, reset, closed early, timed out, a
+ * malformed answer, REFUSED or an extended RCODE): the next upstream is
+ * asked, as after a UDP timeout.
  * The upstream's health is left alone: it did answer over UDP.
  */
 static void
@@ -565,6 +579,11 @@ upstream_tcp_read_cb(struct bufferevent *bev, void *arg)
 	msg = evbuffer_pullup(in, (ev_ssize_t)(2 + len));
 	if (msg == NULL || !upstream_matches(q, msg + 2, len, &m)) {
 		q->u->st.forged++;
+		upstream_tcp_failed(q);
+		return;
+	}
+	/* As over UDP: an upstream that refuses is skipped for this query. */
+	if (upstream_declined(&m)) {
 		upstream_tcp_failed(q);
 		return;
 	}
@@ -620,7 +639,7 @@ upstream_udp_answer(struct upstream_query *q, const uint8_t *msg, size_t len,
 		    const struct dns_msg *m)
 {
 	upstream_answered(q);
-	if (dns_msg_rcode(m) == DNS_RCODE_REFUSED) {
+	if (upstream_declined(m)) {
 		upstream_next(q);
 		return;
 	}
@@ -695,8 +714,8 @@ upstream_udp_timeout(struct upstream_query *q)
 	q->u->st.timeouts++;
 	sv->timeouts++;
 	if (++sv->fails >= UPSTREAM_DEAD_AFTER) {
-		sv->backoff = sv->backoff == 0 ? UPSTREAM_PROBE_MS
-					       : sv->backoff * 2;
+		sv->backoff =
+			sv->backoff == 0 ? UPSTREAM_PROBE_MS : sv->backoff * 2;
 		if (sv->backoff > UPSTREAM_PROBE_MAX_MS)
 			sv->backoff = UPSTREAM_PROBE_MAX_MS;
 		sv->dead_until = clock_mono_ms_now() + sv->backoff;

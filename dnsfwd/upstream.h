@@ -8,13 +8,13 @@
  * that ID and the same question (case-insensitive); anything else is
  * counted as forged and ignored.  Identical questions in flight share one
  * query: later clients wait on it.  A truncated answer is asked again over
- * TCP; when that fails, the next upstream is asked, within the same bound
- * of UPSTREAM_MAX_TRIES timeouts.  Upstreams are tried in their configured
- * order; one that times out UPSTREAM_DEAD_AFTER times in a row is skipped
- * until a probe (one query, after a growing back-off) succeeds.  When no
- * upstream can be asked, a query fails at once, never hangs.  Health is
- * kept per address and port, across reloads; a query in flight keeps the
- * upstream list it started with.
+ * TCP; when that fails (or answers REFUSED), the next upstream is asked,
+ * within the same bound of UPSTREAM_MAX_TRIES timeouts.  Upstreams are
+ * tried in their configured order; one that times out UPSTREAM_DEAD_AFTER
+ * times in a row is skipped until a probe (one query, after a growing
+ * back-off) succeeds.  When no upstream can be asked, a query fails at
+ * once, never hangs.  Health is kept per address and port, across
+ * reloads; a query in flight keeps the upstream list it started with.
  */
 #ifndef LABGATE_DNS_UPSTREAM_H
 #define LABGATE_DNS_UPSTREAM_H

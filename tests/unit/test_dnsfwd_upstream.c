@@ -4,8 +4,9 @@
  * a silent upstream is failed over in order, marked dead after repeated
  * timeouts and then skipped; with every upstream dead a query fails at
  * once; identical queries share one upstream query.  A truncated answer
- * whose TCP retry fails moves on to the next upstream; health survives a
- * reload, and a query in flight keeps the upstreams it started with.
+ * whose TCP retry fails (or answers REFUSED) moves on to the next
+ * upstream; health survives a reload, and a query in flight keeps the
+ * upstreams it started with.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -79,8 +80,8 @@ fake_open(struct fake *f)
 		assert_true(f->tcp >= 0);
 		assert_int_equal(bind(f->tcp, &f->addr.sa, f->addr.len), 0);
 		assert_int_equal(listen(f->tcp, 4), 0);
-		assert_int_equal(
-			getsockname(f->tcp, &f->addr.sa, &f->addr.len), 0);
+		assert_int_equal(getsockname(f->tcp, &f->addr.sa, &f->addr.len),
+				 0);
 		f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 		assert_true(f->fd >= 0);
 		if (bind(f->fd, &f->addr.sa, f->addr.len) == 0)
@@ -434,8 +435,8 @@ static int accepted = -1;
 static void
 tcp_garbage(struct env *e)
 {
-	static const uint8_t junk[] = {0, 12, 0xde, 0xad, 0x81, 0x80, 0, 0,
-				       0, 0,  0,    0,    0,    0};
+	static const uint8_t junk[] = {0, 12, 0xde, 0xad, 0x81, 0x80, 0,
+				       0, 0,  0,    0,    0,    0,    0};
 	int i;
 
 	for (i = 0; i < 300 && accepted < 0; i++) {
@@ -451,6 +452,44 @@ static void
 test_tcp_malformed_next_upstream(void **state)
 {
 	tc_then_next(*state, "junk.example", tcp_garbage);
+	close(accepted);
+	accepted = -1;
+}
+
+/* Accepts the retry and answers it REFUSED (its question echoed). */
+static void
+tcp_refused(struct env *e)
+{
+	uint8_t q[2 + 512];
+	ssize_t n = 0;
+	size_t len;
+	int i;
+
+	for (i = 0; i < 300 && accepted < 0; i++) {
+		run(e, 10);
+		accepted = accept(e->up[0].tcp, NULL, NULL);
+	}
+	assert_true(accepted >= 0);
+	for (i = 0; i < 300 && n < 2 + DNS_HDR_LEN + DNS_OPT_LEN; i++) {
+		run(e, 10);
+		n = recv(accepted, q, sizeof(q), MSG_DONTWAIT | MSG_PEEK);
+	}
+	assert_true(n >= 2 + DNS_HDR_LEN + DNS_OPT_LEN);
+	assert_int_equal(recv(accepted, q, (size_t)n, 0), n);
+	len = (size_t)n - 2 - DNS_OPT_LEN; /* header and question */
+	q[0] = (uint8_t)(len >> 8);
+	q[1] = (uint8_t)len;
+	q[2 + 2] |= 0x80;                          /* QR */
+	q[2 + 3] = (uint8_t)(q[2 + 3] & 0xf0) | 5; /* REFUSED */
+	q[2 + 11] = 0;                             /* no OPT */
+	assert_int_equal(write(accepted, q, 2 + len), (ssize_t)(2 + len));
+}
+
+/* Item: REFUSED over TCP skips the upstream, as it does over UDP. */
+static void
+test_tcp_answer_refused_next_upstream(void **state)
+{
+	tc_then_next(*state, "tcprefused.example", tcp_refused);
 	close(accepted);
 	accepted = -1;
 }
@@ -558,6 +597,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tcp_malformed_next_upstream, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_answer_refused_next_upstream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health_kept_across_reload,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
