@@ -601,7 +601,8 @@ conn_set_event(struct conn *c, bool write, const struct timeval *tv)
 	}
 	event_add(&c->ev, tv);
 	/* the server's shared timeouts only: a computed deadline differs */
-	c->armed_timeout = tv == c->srv->to_keepalive || tv == c->srv->to_send ||
+	c->armed_timeout = tv == c->srv->to_keepalive ||
+					   tv == c->srv->to_send ||
 					   tv == c->srv->to_linger
 				   ? tv
 				   : NULL;

@@ -83,12 +83,12 @@ struct conn {
 	struct server *srv;
 	int fd;
 	enum conn_state state;
-	bool close_after;       /* end the connection once output is out */
-	bool linger;            /* and drain input first */
-	bool nodelay;           /* TCP_NODELAY set */
-	bool write_mode;        /* event armed for EV_WRITE */
-	bool edge;              /* event armed edge-triggered (EV_ET) */
-	bool more_input;        /* the last read filled the buffer */
+	bool close_after; /* end the connection once output is out */
+	bool linger;      /* and drain input first */
+	bool nodelay;     /* TCP_NODELAY set */
+	bool write_mode;  /* event armed for EV_WRITE */
+	bool edge;        /* event armed edge-triggered (EV_ET) */
+	bool more_input;  /* the last read filled the buffer */
 	const struct timeval *armed_timeout; /* a shared one, else NULL */
 	unsigned sendfile_left; /* sendfile calls left in this loop turn */
 	uint64_t discard;       /* body bytes still to read and drop */
