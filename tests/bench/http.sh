@@ -167,9 +167,11 @@ wait_port() {
 }
 
 # Holds N idle keep-alive connections (each made one request) until
-# killed; prints "ready N" when all are open.
+# killed; prints "ready N" when all are open.  exec: the background job's
+# PID is python's own, so killing it ends the holder (run() is a subshell
+# whose PIDS the cleanup trap never sees).
 hold_idle() {
-	python3 - "$1" "$2" <<'PY'
+	exec python3 - "$1" "$2" <<'PY'
 import resource, socket, sys, time, select
 port, n = int(sys.argv[1]), int(sys.argv[2])
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
