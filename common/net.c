@@ -162,18 +162,6 @@ net_parse_cidr(const char *s, struct net_cidr *out)
 	return net_host_bits_zero(&out->addr, out->prefix) ? 0 : -1;
 }
 
-static int
-net_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 net_parse_mac(const char *s, uint8_t mac[NET_MAC_LEN])
 {
@@ -186,8 +174,8 @@ net_parse_mac(const char *s, uint8_t mac[NET_MAC_LEN])
 	if (sep != ':' && sep != '-')
 		return -1;
 	for (i = 0; i < NET_MAC_LEN; i++) {
-		int hi = net_hex_digit(s[i * 3]),
-		    lo = net_hex_digit(s[i * 3 + 1]);
+		int hi = num_hexval((unsigned char)s[i * 3]),
+		    lo = num_hexval((unsigned char)s[i * 3 + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -62,3 +62,15 @@ num_parse(const char *s, long long min, long long max, long long *out,
 {
 	return num_parse_n(s, strlen(s), min, max, out, errstr);
 }
+
+int
+num_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -20,4 +20,7 @@ int num_parse(const char *s, long long min, long long max, long long *out,
 int num_parse_n(const char *s, size_t len, long long min, long long max,
 		long long *out, const char **errstr);
 
+/* The value of a hexadecimal digit (either case), or -1. */
+int num_hexval(unsigned char c);
+
 #endif

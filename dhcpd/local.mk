@@ -58,7 +58,7 @@ tests_fuzz_fuzz_dhcp_packet_LDADD = $(LABGATE_LIBS)
 tests_fuzz_fuzz_dhcp_packet_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 
 fuzz_targets += tests/fuzz/fuzz_lease_journal
-tests_fuzz_fuzz_lease_journal_SOURCES = tests/fuzz/fuzz_lease_journal.c \
+tests_fuzz_fuzz_lease_journal_SOURCES = tests/fuzz/fuzz_lease_journal.c tests/fuzz/fuzz_file.h \
 	dhcpd/lease_store.c
 tests_fuzz_fuzz_lease_journal_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dhcpd
 tests_fuzz_fuzz_lease_journal_LDADD = $(LABGATE_LIBS)

@@ -73,7 +73,7 @@ tests_fuzz_fuzz_dns_msg_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 EXTRA_DIST += tests/integration/dnsfwd_lib.sh
 
 fuzz_targets += tests/fuzz/fuzz_hosts_file
-tests_fuzz_fuzz_hosts_file_SOURCES = tests/fuzz/fuzz_hosts_file.c \
+tests_fuzz_fuzz_hosts_file_SOURCES = tests/fuzz/fuzz_hosts_file.c tests/fuzz/fuzz_file.h \
 	dnsfwd/dns_wire.c dnsfwd/local.c
 tests_fuzz_fuzz_hosts_file_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dnsfwd
 tests_fuzz_fuzz_hosts_file_LDADD = $(LABGATE_LIBS)

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "http_util.h"
+#include "num.h"
 
 enum {
 	S_START = 0, /* before the method; empty lines are skipped */
@@ -555,7 +556,7 @@ http_chunked_init(struct http_chunked *d, uint64_t max_body)
 static enum http_chunked_status
 http_chunked_size(struct http_chunked *d, unsigned char c)
 {
-	int h = http_hexval(c);
+	int h = num_hexval(c);
 
 	if (++d->line > HTTP_CHUNKED_MAX_LINE)
 		return HTTP_CHUNKED_BAD;

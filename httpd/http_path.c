@@ -10,7 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "http_util.h"
+#include "num.h"
 
 static bool http_path_no_openat2;
 
@@ -85,8 +85,8 @@ http_path_clean(const char *in, size_t len, char *out, size_t outsize,
 		if (c == '%') {
 			if (i + 2 >= len)
 				return HTTP_PATH_BAD;
-			hi = http_hexval((unsigned char)in[i + 1]);
-			lo = http_hexval((unsigned char)in[i + 2]);
+			hi = num_hexval((unsigned char)in[i + 1]);
+			lo = num_hexval((unsigned char)in[i + 2]);
 			if (hi < 0 || lo < 0)
 				return HTTP_PATH_BAD;
 			c = (unsigned char)(hi * 16 + lo);

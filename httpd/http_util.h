@@ -14,8 +14,6 @@
 
 /* tchar (RFC 9110 5.6.2): the characters of a token. */
 bool http_is_tchar(unsigned char c);
-/* The value of a hexadecimal digit, or -1. */
-int http_hexval(unsigned char c);
 /* field-vchar: VCHAR or obs-text (RFC 9110 5.5). */
 bool http_is_field_vchar(unsigned char c);
 /* Whether s[0..len) equals the lowercase token `lc`, ignoring case. */

@@ -37,7 +37,7 @@ tests_unit_test_httpd_parse_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_httpd_parse_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_httpd_path_SOURCES = tests/unit/test_httpd_path.c \
-	httpd/http_path.c httpd/autoindex.c httpd/http_util.c
+	httpd/http_path.c httpd/autoindex.c
 tests_unit_test_httpd_path_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/httpd
 tests_unit_test_httpd_path_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_httpd_path_LDADD = $(UNIT_LDADD)

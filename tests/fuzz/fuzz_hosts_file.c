@@ -9,10 +9,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "config.h"
+#include "fuzz_file.h"
 #include "dns_wire.h"
 #include "local.h"
 
@@ -73,14 +72,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t bad;
 	int fd;
 
-	fd = memfd_create("hosts", MFD_CLOEXEC);
+	fd = fuzz_file("hosts", data, size, path, sizeof(path));
 	if (fd == -1)
 		return 0;
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	cfg.hosts_file = path;
 	z = local_new(&cfg, &bad, err, sizeof(err));
 	close(fd);

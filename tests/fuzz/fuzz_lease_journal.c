@@ -10,9 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
+#include "fuzz_file.h"
 #include "lease_store.h"
 #include "pool.h"
 
@@ -43,14 +42,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned sum = 0;
 	int fd;
 
-	fd = memfd_create("leases", MFD_CLOEXEC);
+	fd = fuzz_file("leases", data, size, path, sizeof(path));
 	if (fd == -1)
 		return 0;
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	lease_store_read(path, fuzz_replayed, &sum, err, sizeof(err));
 	st = lease_store_open(path, fuzz_replayed, &sum, err, sizeof(err));
 	lease_store_close(st);

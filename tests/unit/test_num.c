@@ -264,6 +264,32 @@ test_parse_n_every_prefix(void **state)
 	}
 }
 
+/* 0-9, a-f and A-F have their value; every other byte is -1. */
+static void
+test_hexval_every_byte(void **state)
+{
+	static const unsigned char edges[] = {'/', ':', '@', 'G',  '`',
+					      'g', ' ', 0,   0x80, 0xff};
+	unsigned c, hex = 0;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(num_hexval('0'), 0);
+	assert_int_equal(num_hexval('9'), 9);
+	assert_int_equal(num_hexval('a'), 10);
+	assert_int_equal(num_hexval('F'), 15);
+	assert_int_equal(num_hexval('c'), num_hexval('C'));
+	for (i = 0; i < sizeof(edges); i++)
+		assert_int_equal(num_hexval(edges[i]), -1);
+	for (c = 0; c < 256; c++) {
+		int v = num_hexval((unsigned char)c);
+
+		assert_true(v >= -1 && v < 16);
+		hex += v >= 0;
+	}
+	assert_int_equal(hex, 22);
+}
+
 int
 main(void)
 {
@@ -276,6 +302,7 @@ main(void)
 		cmocka_unit_test(test_overflowing_garbage_invalid),
 		cmocka_unit_test(test_parse_n_unterminated),
 		cmocka_unit_test(test_parse_n_every_prefix),
+		cmocka_unit_test(test_hexval_every_byte),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
