@@ -19,28 +19,40 @@
 #define REC_VERSION     1
 #define STORE_BUF_FLUSH (1024 * 1024) /* rewrite buffer, bytes */
 
+/* Encoded records and how many they are; buffers change roles by value. */
+struct rec_buf {
+	uint8_t *data;
+	size_t len, cap;
+	size_t n; /* records */
+};
+
+static void
+rec_buf_swap(struct rec_buf *a, struct rec_buf *b)
+{
+	struct rec_buf t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
 struct lease_store {
 	char *path;
 	char *tmp_path;
 	int fd;
 	int tmp_fd;
 	int failed;
-	off_t size;   /* bytes known good on disk */
-	uint8_t *buf; /* queued records */
-	size_t len, cap;
-	size_t queued;
-	uint8_t *fbuf; /* the batch in flight */
-	size_t flen, fcap, fqueued;
-	int fresult, ferrno; /* its outcome, set by commit_run */
+	off_t size;            /* bytes known good on disk */
+	struct rec_buf q;      /* queued records */
+	struct rec_buf flight; /* the batch being written and synced */
+	int fresult, ferrno;   /* its outcome, set by commit_run */
 	int fsync_failed, ftrunc_failed;
 	uint64_t tmp_records;
 	int tmp_errno; /* a rewrite_add failed: the rewrite must fail */
 	/*
-	 * The queue set aside while a rewrite uses buf: dropped when the
+	 * The queue set aside while a rewrite uses q: dropped when the
 	 * rewrite succeeds (it holds every lease), queued again if it fails.
 	 */
-	uint8_t *hbuf;
-	size_t hlen, hcap, hqueued;
+	struct rec_buf held;
 	struct lease_store_io io;
 	struct lease_store_stats stats;
 };
@@ -199,18 +211,18 @@ write_all(struct lease_store *st, int fd, const uint8_t *p, size_t len)
 static int
 buf_reserve(struct lease_store *st, size_t more)
 {
-	size_t cap = st->cap ? st->cap : 4096;
+	size_t cap = st->q.cap ? st->q.cap : 4096;
 	uint8_t *nb;
 
-	while (cap < st->len + more)
+	while (cap < st->q.len + more)
 		cap *= 2;
-	if (cap == st->cap)
+	if (cap == st->q.cap)
 		return 0;
-	nb = realloc(st->buf, cap);
+	nb = realloc(st->q.data, cap);
 	if (nb == NULL)
 		return -1;
-	st->buf = nb;
-	st->cap = cap;
+	st->q.data = nb;
+	st->q.cap = cap;
 	return 0;
 }
 
@@ -358,9 +370,9 @@ lease_store_close(struct lease_store *st)
 	}
 	free(st->path);
 	free(st->tmp_path);
-	free(st->buf);
-	free(st->hbuf);
-	free(st->fbuf);
+	free(st->q.data);
+	free(st->held.data);
+	free(st->flight.data);
 	free(st);
 }
 
@@ -380,37 +392,30 @@ lease_store_append(struct lease_store *st, const struct lease *l)
 
 	if (buf_reserve(st, LEASE_STORE_MAX_RECORD) == -1)
 		return -1;
-	n = lease_store_encode(l, st->buf + st->len, st->cap - st->len);
+	n = lease_store_encode(l, st->q.data + st->q.len,
+			       st->q.cap - st->q.len);
 	if (n == 0)
 		return -1;
-	st->len += n;
-	st->queued++;
+	st->q.len += n;
+	st->q.n++;
 	return 0;
 }
 
 size_t
 lease_store_pending(const struct lease_store *st)
 {
-	return st->queued;
+	return st->q.n;
 }
 
 size_t
 lease_store_commit_begin(struct lease_store *st)
 {
-	uint8_t *b = st->fbuf;
-	size_t c = st->fcap, n = st->queued;
-
-	if (n == 0)
+	if (st->q.n == 0)
 		return 0;
 	/* swap buffers: the queue keeps filling while the batch is written */
-	st->fbuf = st->buf;
-	st->fcap = st->cap;
-	st->flen = st->len;
-	st->fqueued = n;
-	st->buf = b;
-	st->cap = c;
-	st->len = st->queued = 0;
-	return n;
+	rec_buf_swap(&st->q, &st->flight);
+	st->q.len = st->q.n = 0;
+	return st->flight.n;
 }
 
 void
@@ -418,7 +423,7 @@ lease_store_commit_run(struct lease_store *st)
 {
 	st->fresult = 0;
 	st->fsync_failed = st->ftrunc_failed = 0;
-	if (write_all(st, st->fd, st->fbuf, st->flen) == -1) {
+	if (write_all(st, st->fd, st->flight.data, st->flight.len) == -1) {
 		st->ferrno = errno;
 		st->fresult = -1;
 		/* cut the partial batch off; the file stays valid */
@@ -436,11 +441,11 @@ lease_store_commit_run(struct lease_store *st)
 int
 lease_store_commit_end(struct lease_store *st)
 {
-	size_t n = st->fqueued;
+	size_t n = st->flight.n;
 
-	st->fqueued = 0;
+	st->flight.n = 0;
 	if (st->fresult == 0) {
-		st->size += (off_t)st->flen;
+		st->size += (off_t)st->flight.len;
 		st->stats.records += n;
 		st->stats.commits++;
 		return 0;
@@ -456,7 +461,7 @@ int
 lease_store_commit(struct lease_store *st)
 {
 	if (st->failed) {
-		st->len = st->queued = 0;
+		st->q.len = st->q.n = 0;
 		errno = EIO;
 		return -1;
 	}
@@ -479,23 +484,6 @@ lease_store_should_compact(const struct lease_store *st, size_t live)
 	       st->stats.records > 2 * (uint64_t)live;
 }
 
-/* Exchanges the queue and the set-aside buffer. */
-static void
-queue_swap(struct lease_store *st)
-{
-	uint8_t *b = st->buf;
-	size_t len = st->len, cap = st->cap, queued = st->queued;
-
-	st->buf = st->hbuf;
-	st->len = st->hlen;
-	st->cap = st->hcap;
-	st->queued = st->hqueued;
-	st->hbuf = b;
-	st->hlen = len;
-	st->hcap = cap;
-	st->hqueued = queued;
-}
-
 /* A rewrite failed: its buffer is dropped, the queue comes back. */
 static void
 rewrite_abandon(struct lease_store *st)
@@ -505,8 +493,8 @@ rewrite_abandon(struct lease_store *st)
 		st->tmp_fd = -1;
 		unlink(st->tmp_path);
 	}
-	queue_swap(st);
-	st->hlen = st->hqueued = 0;
+	rec_buf_swap(&st->q, &st->held);
+	st->held.len = st->held.n = 0;
 }
 
 int
@@ -514,8 +502,8 @@ lease_store_rewrite_begin(struct lease_store *st, char *err, size_t errlen)
 {
 	if (st->tmp_fd != -1)
 		rewrite_abandon(st); /* an unfinished one: never ended */
-	queue_swap(st);
-	st->len = st->queued = 0;
+	rec_buf_swap(&st->q, &st->held);
+	st->q.len = st->q.n = 0;
 	st->tmp_records = 0;
 	st->tmp_errno = 0;
 	st->tmp_fd =
@@ -531,8 +519,8 @@ lease_store_rewrite_begin(struct lease_store *st, char *err, size_t errlen)
 		rewrite_abandon(st);
 		return -1;
 	}
-	memcpy(st->buf, LEASE_STORE_MAGIC, LEASE_STORE_MAGIC_LEN);
-	st->len = LEASE_STORE_MAGIC_LEN;
+	memcpy(st->q.data, LEASE_STORE_MAGIC, LEASE_STORE_MAGIC_LEN);
+	st->q.len = LEASE_STORE_MAGIC_LEN;
 	return 0;
 }
 
@@ -547,19 +535,20 @@ lease_store_rewrite_add(struct lease_store *st, const struct lease *l)
 	 * A failed flush may have written part of the buffer: writing it
 	 * again would repeat records, so the whole rewrite fails instead.
 	 */
-	if (st->len >= STORE_BUF_FLUSH) {
-		if (write_all(st, st->tmp_fd, st->buf, st->len) == -1)
+	if (st->q.len >= STORE_BUF_FLUSH) {
+		if (write_all(st, st->tmp_fd, st->q.data, st->q.len) == -1)
 			goto fail;
-		st->len = 0;
+		st->q.len = 0;
 	}
 	if (buf_reserve(st, LEASE_STORE_MAX_RECORD) == -1)
 		goto fail;
-	n = lease_store_encode(l, st->buf + st->len, st->cap - st->len);
+	n = lease_store_encode(l, st->q.data + st->q.len,
+			       st->q.cap - st->q.len);
 	if (n == 0) {
 		errno = EINVAL;
 		goto fail;
 	}
-	st->len += n;
+	st->q.len += n;
 	st->tmp_records++;
 	return 0;
 fail:
@@ -598,7 +587,7 @@ lease_store_rewrite_end(struct lease_store *st, char *err, size_t errlen)
 		errno = st->tmp_errno;
 		goto fail;
 	}
-	if (write_all(st, st->tmp_fd, st->buf, st->len) == -1)
+	if (write_all(st, st->tmp_fd, st->q.data, st->q.len) == -1)
 		goto fail;
 	step = "fsync";
 	if (io_sync(st, st->tmp_fd) == -1 || fstat(st->tmp_fd, &sb) == -1)
@@ -613,8 +602,8 @@ lease_store_rewrite_end(struct lease_store *st, char *err, size_t errlen)
 	st->stats.records = st->tmp_records;
 	st->stats.commits++;
 	st->failed = 0;
-	st->len = st->queued = 0;
-	st->hlen = st->hqueued = 0; /* the new file holds them */
+	st->q.len = st->q.n = 0;
+	st->held.len = st->held.n = 0; /* the new file holds them */
 	if (sync_dir(st->path) == -1) {
 		/* the new file is in place but its name may not be durable */
 		snprintf(err, errlen, "%s: directory fsync: %s", st->path,
