@@ -318,6 +318,45 @@ http_target_done(struct http_parser *p)
 		r->path.len = p->pos - r->path.off;
 }
 
+/*
+ * Runs of ordinary bytes are consumed by these loops rather than one turn
+ * of the state machine each.  Both leave p->pos on the run's last byte
+ * and stop before any byte the state machine must judge.
+ */
+
+/* A path or query from the plain byte at p->pos; a byte at the
+ * max_target bound is left for the caller's length check. */
+static void
+http_skip_target(struct http_parser *p, const char *buf, size_t len)
+{
+	size_t end = (size_t)p->req.target.off + p->max_target;
+
+	if (end > len)
+		end = len;
+	while (p->pos + 1 < end &&
+	       (http_char_class[(unsigned char)buf[p->pos + 1]] &
+		HTTP_CC_PATH))
+		p->pos++;
+}
+
+/* A field value from the field-vchar at p->pos, up to its line end;
+ * value_end follows the last field-vchar, so trailing OWS is dropped. */
+static void
+http_skip_value(struct http_parser *p, const char *buf, size_t len)
+{
+	uint8_t cc;
+
+	p->value_end = p->pos + 1;
+	while (p->pos + 1 < len) {
+		cc = http_char_class[(unsigned char)buf[p->pos + 1]];
+		if (cc & HTTP_CC_VCHAR)
+			p->value_end = p->pos + 2;
+		else if (!(cc & HTTP_CC_WS))
+			break;
+		p->pos++;
+	}
+}
+
 enum http_parse_status
 http_parse_request(struct http_parser *p, const char *buf, size_t len)
 {
@@ -401,6 +440,12 @@ http_parse_request(struct http_parser *p, const char *buf, size_t len)
 			break;
 		case S_TARGET:
 		case S_QUERY:
+			if (http_char_class[c] & HTTP_CC_PATH) {
+				if (p->pos - r->target.off >= p->max_target)
+					return HTTP_PARSE_TARGET_TOO_LONG;
+				http_skip_target(p, buf, len);
+				break;
+			}
 			if (c == ' ') {
 				http_target_done(p);
 				p->mark = p->pos + 1;
@@ -420,6 +465,12 @@ http_parse_request(struct http_parser *p, const char *buf, size_t len)
 			}
 			break;
 		case S_VERSION:
+			if (p->pos == p->mark && len - p->pos >= 5 &&
+			    memcmp(buf + p->pos, "HTTP/", 5) == 0) {
+				p->pos += 4;
+				p->state = S_VER_MAJOR;
+				break;
+			}
 			if (c != (unsigned char)"HTTP/"[p->pos - p->mark])
 				return HTTP_PARSE_BAD_VERSION;
 			if (p->pos - p->mark == 4)
@@ -480,6 +531,9 @@ http_parse_request(struct http_parser *p, const char *buf, size_t len)
 			}
 			if (!http_is_tchar(c))
 				return HTTP_PARSE_BAD_HEADER;
+			while (p->pos + 1 < len &&
+			       http_is_tchar((unsigned char)buf[p->pos + 1]))
+				p->pos++;
 			break;
 		case S_HDR_OWS:
 			if (c == ' ' || c == '\t')
@@ -493,7 +547,7 @@ http_parse_request(struct http_parser *p, const char *buf, size_t len)
 			}
 			if (!http_is_field_vchar(c))
 				return HTTP_PARSE_BAD_HEADER;
-			p->value_end = p->pos + 1;
+			http_skip_value(p, buf, len);
 			p->state = S_HDR_VALUE;
 			break;
 		case S_HDR_VALUE:
@@ -508,7 +562,7 @@ http_parse_request(struct http_parser *p, const char *buf, size_t len)
 				break;
 			if (!http_is_field_vchar(c))
 				return HTTP_PARSE_BAD_HEADER;
-			p->value_end = p->pos + 1;
+			http_skip_value(p, buf, len);
 			break;
 		case S_HDR_LF:
 			if (c != '\n')

@@ -12,10 +12,25 @@
 
 #include "http_parse.h"
 
-/* tchar (RFC 9110 5.6.2): the characters of a token. */
-bool http_is_tchar(unsigned char c);
-/* field-vchar: VCHAR or obs-text (RFC 9110 5.5). */
-bool http_is_field_vchar(unsigned char c);
+/* Bits of http_char_class[c]. */
+#define HTTP_CC_TCHAR 0x01 /* tchar (RFC 9110 5.6.2): a token's */
+#define HTTP_CC_VCHAR 0x02 /* field-vchar: VCHAR or obs-text (5.5) */
+#define HTTP_CC_PATH  0x04 /* VCHAR but '#' and '?': a path's plain byte */
+#define HTTP_CC_WS    0x08 /* SP or HTAB */
+
+extern const uint8_t http_char_class[256];
+
+static inline bool
+http_is_tchar(unsigned char c)
+{
+	return (http_char_class[c] & HTTP_CC_TCHAR) != 0;
+}
+
+static inline bool
+http_is_field_vchar(unsigned char c)
+{
+	return (http_char_class[c] & HTTP_CC_VCHAR) != 0;
+}
 /* Whether s[0..len) equals the lowercase token `lc`, ignoring case. */
 bool http_token_eq(const char *s, size_t len, const char *lc);
 

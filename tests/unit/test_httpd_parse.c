@@ -42,12 +42,17 @@ parse_whole(const char *text, size_t len, struct http_parser *p)
 	return st;
 }
 
-/* Feeds text[0..i) for i = 1..len: AGAIN until the end, then the same result. */
+/*
+ * Feeds text[0..i) for i = 1..len: AGAIN until the end, then the same
+ * result and, for a good head, the same fields as parsing it whole (the
+ * parser consumes runs of plain bytes at once, and must stop each run at
+ * the end of what it was given).
+ */
 static void
 parse_split(const char *text, size_t len, enum http_parse_status want)
 {
 	size_t i;
-	struct http_parser p;
+	struct http_parser p, whole;
 	enum http_parse_status st = HTTP_PARSE_AGAIN;
 	char *buf;
 
@@ -61,6 +66,10 @@ parse_split(const char *text, size_t len, enum http_parse_status want)
 	}
 	if (st != want)
 		fail_msg("split feed of \"%s\": %d, want %d", text, st, want);
+	if (want == HTTP_PARSE_OK &&
+	    (parse_whole(text, len, &whole) != HTTP_PARSE_OK ||
+	     memcmp(&p.req, &whole.req, sizeof(p.req)) != 0))
+		fail_msg("split feed of \"%s\": other fields than whole", text);
 }
 
 static void
@@ -109,6 +118,12 @@ test_good_requests(void **state)
 		 "chunked\r\n\r\n",
 		 HTTP_PARSE_OK, 200, 0},
 		{"GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: \x80\xff ok\r\n\r\n",
+		 HTTP_PARSE_OK, 200, 0},
+		/* blanks inside and after values, runs up to every kind of end */
+		{"GET /a/b.c?x=1#?y HTTP/1.1\r\nHost: a\r\n\r\n",
+		 HTTP_PARSE_BAD_TARGET, 400, 0},
+		{"GET /a?b?c HTTP/1.1\r\nHost: a \t \r\nX-A: b  c\t\r\n"
+		 "X-B:\t\r\nX-C: d\n\r\n",
 		 HTTP_PARSE_OK, 200, 0},
 	};
 
@@ -240,6 +255,13 @@ test_limits(void **state)
 			 HTTP_PARSE_TARGET_TOO_LONG);
 	assert_int_equal(http_parse_status_code(HTTP_PARSE_TARGET_TOO_LONG),
 			 414);
+	parse_split(big, 5 + MAX_TARGET + 14, HTTP_PARSE_TARGET_TOO_LONG);
+	/* a target of exactly MAX_TARGET bytes is fine, whole or split */
+	memcpy(big + 4 + MAX_TARGET, " HTTP/1.0\r\n\r\n", 14);
+	assert_int_equal(parse_whole(big, 4 + MAX_TARGET + 14, &p),
+			 HTTP_PARSE_OK);
+	assert_int_equal(p.req.target.len, MAX_TARGET);
+	parse_split(big, 4 + MAX_TARGET + 14, HTTP_PARSE_OK);
 	n = (size_t)snprintf(many, sizeof(many), "GET / HTTP/1.0\r\n");
 	for (i = 0; i <= MAX_HEADERS; i++)
 		n += (size_t)snprintf(many + n, sizeof(many) - n, "X-%d: v\r\n",
@@ -297,6 +319,7 @@ test_fields(void **state)
 	SPAN_IS(req, r->headers[HTTP_H_REFERER], "http://r/");
 	assert_int_equal(r->header_count, 8);
 	assert_int_equal(r->head_len, sizeof(req) - 1 - 4);
+	parse_split(req, sizeof(req) - 1, HTTP_PARSE_OK);
 	assert_string_equal(req + r->head_len, "BODY");
 }
 
