@@ -54,6 +54,8 @@ cache_file_clear(struct cache *c, struct cache_file *f)
 		c->st.bytes -= f->size;
 	free(f->data);
 	f->data = NULL;
+	free(f->head);
+	f->head = NULL;
 }
 
 static void
@@ -304,6 +306,26 @@ cache_file_load(struct cache *c, struct cache_file *f, struct cache_probe *p)
 	f->fd = -1;
 }
 
+/* f->head for an entry whose type and siblings are known. */
+static void
+cache_file_head(struct cache_file *f, const char *type, bool gz, bool has_gz)
+{
+	char *head;
+	int n;
+
+	n = asprintf(&head,
+		     "Content-Type: %s\r\nContent-Length: %llu\r\n"
+		     "Last-Modified: %s\r\nETag: %s\r\n"
+		     "Accept-Ranges: bytes\r\n%s%s",
+		     type, (unsigned long long)f->size, f->last_modified,
+		     f->etag, gz ? "Content-Encoding: gzip\r\n" : "",
+		     has_gz ? "Vary: Accept-Encoding\r\n" : "");
+	if (n < 0)
+		return;
+	f->head = head;
+	f->head_len = (size_t)n;
+}
+
 static struct cache_entry *
 cache_build(struct cache *c, const char *path, uint32_t hash,
 	    struct cache_probe *m, struct cache_probe *g, uint64_t now_ms)
@@ -335,7 +357,10 @@ cache_build(struct cache *c, const char *path, uint32_t hash,
 	if (g->kind == CACHE_FILE) {
 		e->has_gz = true;
 		cache_file_load(c, &e->gz, g);
+		cache_file_head(&e->gz, e->type, true, true);
 	}
+	if (m->kind == CACHE_FILE)
+		cache_file_head(&e->file, e->type, false, e->has_gz);
 	return e;
 }
 

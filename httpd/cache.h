@@ -43,6 +43,13 @@ struct cache_file {
 	ino_t ino;
 	char etag[CACHE_ETAG_LEN];
 	char last_modified[HTTP_DATE_LEN + 1];
+	/*
+	 * The header lines of a whole-file 200 after its status line, from
+	 * Content-Type to Vary, formatted once with the entry so a hit
+	 * copies them in one piece; NULL if out of memory.
+	 */
+	char *head;
+	size_t head_len;
 };
 
 struct cache_entry {

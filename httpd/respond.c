@@ -16,43 +16,59 @@
 #include "http_util.h"
 #include "server.h"
 
-#define RESP_SERVER "labgate"
-#define RESP_ALLOW  "GET, HEAD"
+#define RESP_ALLOW "GET, HEAD"
+
+/* Each status with its reason and its whole status line. */
+#define RESP_STATUS(code, reason)                                        \
+	{                                                                \
+		code, reason, "HTTP/1.1 " #code " " reason "\r\n",          \
+			sizeof("HTTP/1.1 " #code " " reason "\r\n") - 1     \
+	}
 
 static const struct {
 	int code;
 	const char *reason;
-} resp_reasons[] = {
-	{200, "OK"},
-	{206, "Partial Content"},
-	{301, "Moved Permanently"},
-	{304, "Not Modified"},
-	{400, "Bad Request"},
-	{403, "Forbidden"},
-	{404, "Not Found"},
-	{405, "Method Not Allowed"},
-	{408, "Request Timeout"},
-	{411, "Length Required"},
-	{413, "Content Too Large"},
-	{414, "URI Too Long"},
-	{416, "Range Not Satisfiable"},
-	{431, "Request Header Fields Too Large"},
-	{500, "Internal Server Error"},
-	{501, "Not Implemented"},
-	{503, "Service Unavailable"},
-	{505, "HTTP Version Not Supported"},
+	const char *line;
+	size_t line_len;
+} resp_statuses[] = {
+	RESP_STATUS(200, "OK"),
+	RESP_STATUS(206, "Partial Content"),
+	RESP_STATUS(301, "Moved Permanently"),
+	RESP_STATUS(304, "Not Modified"),
+	RESP_STATUS(400, "Bad Request"),
+	RESP_STATUS(403, "Forbidden"),
+	RESP_STATUS(404, "Not Found"),
+	RESP_STATUS(405, "Method Not Allowed"),
+	RESP_STATUS(408, "Request Timeout"),
+	RESP_STATUS(411, "Length Required"),
+	RESP_STATUS(413, "Content Too Large"),
+	RESP_STATUS(414, "URI Too Long"),
+	RESP_STATUS(416, "Range Not Satisfiable"),
+	RESP_STATUS(431, "Request Header Fields Too Large"),
+	RESP_STATUS(500, "Internal Server Error"),
+	RESP_STATUS(501, "Not Implemented"),
+	RESP_STATUS(503, "Service Unavailable"),
+	RESP_STATUS(505, "HTTP Version Not Supported"),
 };
+
+static int
+resp_status_index(int status)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(resp_statuses) / sizeof(resp_statuses[0]); i++) {
+		if (resp_statuses[i].code == status)
+			return (int)i;
+	}
+	return -1;
+}
 
 const char *
 resp_reason(int status)
 {
-	size_t i;
+	int i = resp_status_index(status);
 
-	for (i = 0; i < sizeof(resp_reasons) / sizeof(resp_reasons[0]); i++) {
-		if (resp_reasons[i].code == status)
-			return resp_reasons[i].reason;
-	}
-	return NULL;
+	return i < 0 ? NULL : resp_statuses[i].reason;
 }
 
 /* A bounded appender over the connection's header space. */
@@ -97,13 +113,16 @@ hb_u64(struct hbuf *h, uint64_t v)
 static void
 resp_status_line(struct conn *c, struct hbuf *h, int status)
 {
-	HB_LIT(h, "HTTP/1.1 ");
-	hb_u64(h, (uint64_t)status);
-	HB_LIT(h, " ");
-	hb_str(h, resp_reason(status) != NULL ? resp_reason(status) : "Error");
-	HB_LIT(h, "\r\nServer: " RESP_SERVER "\r\nDate: ");
-	hb_mem(h, server_date(c->srv), HTTP_DATE_LEN);
-	HB_LIT(h, "\r\n");
+	int i = resp_status_index(status);
+
+	if (i >= 0) {
+		hb_mem(h, resp_statuses[i].line, resp_statuses[i].line_len);
+	} else {
+		HB_LIT(h, "HTTP/1.1 ");
+		hb_u64(h, (uint64_t)status);
+		HB_LIT(h, " Error\r\n");
+	}
+	hb_mem(h, server_head(c->srv), SERVER_HEAD_LEN);
 }
 
 static void
@@ -438,6 +457,10 @@ resp_file_headers(struct conn *c, struct hbuf *h, const struct cache_entry *e,
 	const struct cache_file *f = rf->f;
 
 	resp_status_line(c, h, rf->status);
+	if (rf->status == 200 && rf->boundary == NULL && f->head != NULL) {
+		hb_mem(h, f->head, f->head_len);
+		return;
+	}
 	if (rf->status != 304) {
 		HB_LIT(h, "Content-Type: ");
 		if (rf->boundary != NULL) {

@@ -21,15 +21,18 @@
 static struct log_limit server_log_limit = LOG_LIMIT_INIT;
 
 const char *
-server_date(struct server *s)
+server_head(struct server *s)
 {
+	static const char prefix[] = "Server: " SERVER_NAME "\r\nDate: ";
 	time_t now = clock_wall();
 
 	if (now != s->date_t) {
-		http_date_format(now, s->date);
+		memcpy(s->head, prefix, sizeof(prefix) - 1);
+		http_date_format(now, s->head + sizeof(prefix) - 1);
+		memcpy(s->head + sizeof(prefix) - 1 + HTTP_DATE_LEN, "\r\n", 3);
 		s->date_t = now;
 	}
-	return s->date;
+	return s->head;
 }
 
 static const struct timeval *

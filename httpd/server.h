@@ -21,6 +21,10 @@
  */
 #define SERVER_ACCEPT_BATCH 1
 #define SERVER_STOP_GRACE   5   /* seconds for in-flight responses */
+#define SERVER_NAME         "labgate"
+/* "Server: labgate\r\nDate: " IMF-fixdate "\r\n" */
+#define SERVER_HEAD_LEN \
+	(sizeof("Server: " SERVER_NAME "\r\nDate: \r\n") - 1 + HTTP_DATE_LEN)
 #define SERVER_POOL_MAX     256 /* idle buffers kept for reuse */
 #define SERVER_FD_SLACK     64  /* fds beyond connections and cache */
 
@@ -63,7 +67,8 @@ struct server {
 	void *free_in, *free_out; /* buffer pools (conn.c) */
 	unsigned nfree_in, nfree_out;
 	uint32_t in_size;             /* bytes of an input buffer */
-	char date[HTTP_DATE_LEN + 1]; /* the Date header, once a second */
+	/* "Server: ...\r\nDate: ...\r\n", formatted once a second */
+	char head[SERVER_HEAD_LEN + 1];
 	time_t date_t;
 	struct alog *alog;
 	struct server_stats stats;
@@ -98,8 +103,11 @@ void server_stop(struct server *s, void (*stopped)(void *), void *arg);
 void server_log_stats(struct server *s);
 void server_free(struct server *s);
 
-/* The cached Date header value for now. */
-const char *server_date(struct server *s);
+/*
+ * The Server and Date lines every response starts with, SERVER_HEAD_LEN
+ * bytes, the date that of the loop turn (formatted once a second).
+ */
+const char *server_head(struct server *s);
 /* Called by conn.c when a connection is gone. */
 void server_conn_closed(struct server *s);
 

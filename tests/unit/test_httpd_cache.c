@@ -103,6 +103,7 @@ test_kinds(void **state)
 {
 	struct fixture *f = *state;
 	struct cache_entry *e;
+	char want[512];
 
 	e = cache_get(f->c, "/a.txt", 1000);
 	assert_int_equal(e->kind, CACHE_FILE);
@@ -112,11 +113,28 @@ test_kinds(void **state)
 	assert_memory_equal(e->gz.data, "gzipped", 7);
 	assert_string_equal(e->type, "text/plain; charset=utf-8");
 	assert_int_equal(e->file.etag[0], '"');
+	/* the whole-file 200's header lines, formatted with the entry */
+	snprintf(want, sizeof(want),
+		 "Content-Type: text/plain; charset=utf-8\r\n"
+		 "Content-Length: 4\r\nLast-Modified: %s\r\nETag: %s\r\n"
+		 "Accept-Ranges: bytes\r\nVary: Accept-Encoding\r\n",
+		 e->file.last_modified, e->file.etag);
+	assert_int_equal(e->file.head_len, strlen(want));
+	assert_memory_equal(e->file.head, want, e->file.head_len);
+	snprintf(want, sizeof(want),
+		 "Content-Type: text/plain; charset=utf-8\r\n"
+		 "Content-Length: 7\r\nLast-Modified: %s\r\nETag: %s\r\n"
+		 "Accept-Ranges: bytes\r\nContent-Encoding: gzip\r\n"
+		 "Vary: Accept-Encoding\r\n",
+		 e->gz.last_modified, e->gz.etag);
+	assert_int_equal(e->gz.head_len, strlen(want));
+	assert_memory_equal(e->gz.head, want, e->gz.head_len);
 	cache_release(f->c, e);
 	e = cache_get(f->c, "/", 1000);
 	assert_int_equal(e->kind, CACHE_FILE);
 	assert_string_equal(e->type, "text/html; charset=utf-8");
 	assert_false(e->has_gz);
+	assert_null(strstr(e->file.head, "Vary"));
 	cache_release(f->c, e);
 	e = cache_get(f->c, "/dir", 1000);
 	assert_int_equal(e->kind, CACHE_DIR);

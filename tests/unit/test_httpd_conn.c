@@ -47,10 +47,10 @@ __wrap_malloc(size_t size)
 
 /* What conn.c and respond.c need from server.c. */
 const char *
-server_date(struct server *s)
+server_head(struct server *s)
 {
 	(void)s;
-	return "Thu, 01 Jan 1970 00:00:00 GMT";
+	return "Server: " SERVER_NAME "\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\n";
 }
 
 void
