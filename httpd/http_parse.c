@@ -334,8 +334,7 @@ http_skip_target(struct http_parser *p, const char *buf, size_t len)
 	if (end > len)
 		end = len;
 	while (p->pos + 1 < end &&
-	       (http_char_class[(unsigned char)buf[p->pos + 1]] &
-		HTTP_CC_PATH))
+	       (http_char_class[(unsigned char)buf[p->pos + 1]] & HTTP_CC_PATH))
 		p->pos++;
 }
 

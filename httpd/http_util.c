@@ -15,27 +15,30 @@ static const char http_months[12][4] = {
  * The classes of every byte, built at compile time so the parser tests a
  * byte with one load instead of a call and a strchr.
  */
-#define CC_ALNUM(c)                                                         \
-	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') ||       \
+#define CC_ALNUM(c)                                                  \
+	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
 	 ((c) >= '0' && (c) <= '9'))
-#define CC_TPUNCT(c)                                                        \
+#define CC_TPUNCT(c)                                                           \
 	((c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' || (c) == '&' || \
-	 (c) == '\'' || (c) == '*' || (c) == '+' || (c) == '-' || (c) == '.' || \
-	 (c) == '^' || (c) == '_' || (c) == '`' || (c) == '|' || (c) == '~')
+	 (c) == '\'' || (c) == '*' || (c) == '+' || (c) == '-' ||              \
+	 (c) == '.' || (c) == '^' || (c) == '_' || (c) == '`' || (c) == '|' || \
+	 (c) == '~')
 #define CC_VCHAR(c) (((c) > 0x20 && (c) < 0x7f) || (c) >= 0x80)
-#define CC(c)                                                               \
-	((CC_ALNUM(c) || CC_TPUNCT(c) ? HTTP_CC_TCHAR : 0) |                \
-	 (CC_VCHAR(c) ? HTTP_CC_VCHAR : 0) |                                 \
-	 ((c) > 0x20 && (c) < 0x7f && (c) != '#' && (c) != '?'              \
-		  ? HTTP_CC_PATH                                             \
-		  : 0) |                                                     \
+#define CC(c)                                                                 \
+	((CC_ALNUM(c) || CC_TPUNCT(c) ? HTTP_CC_TCHAR : 0) |                  \
+	 (CC_VCHAR(c) ? HTTP_CC_VCHAR : 0) |                                  \
+	 ((c) > 0x20 && (c) < 0x7f && (c) != '#' && (c) != '?' ? HTTP_CC_PATH \
+							       : 0) |         \
 	 ((c) == ' ' || (c) == '\t' ? HTTP_CC_WS : 0))
 #define CC4(c)  CC(c), CC((c) + 1), CC((c) + 2), CC((c) + 3)
 #define CC16(c) CC4(c), CC4((c) + 4), CC4((c) + 8), CC4((c) + 12)
 #define CC64(c) CC16(c), CC16((c) + 16), CC16((c) + 32), CC16((c) + 48)
 
 const uint8_t http_char_class[256] = {
-	CC64(0x00), CC64(0x40), CC64(0x80), CC64(0xc0),
+	CC64(0x00),
+	CC64(0x40),
+	CC64(0x80),
+	CC64(0xc0),
 };
 
 bool

@@ -19,10 +19,10 @@
 #define RESP_ALLOW "GET, HEAD"
 
 /* Each status with its reason and its whole status line. */
-#define RESP_STATUS(code, reason)                                        \
-	{                                                                \
-		code, reason, "HTTP/1.1 " #code " " reason "\r\n",          \
-			sizeof("HTTP/1.1 " #code " " reason "\r\n") - 1     \
+#define RESP_STATUS(code, reason)                                       \
+	{                                                               \
+		code, reason, "HTTP/1.1 " #code " " reason "\r\n",      \
+			sizeof("HTTP/1.1 " #code " " reason "\r\n") - 1 \
 	}
 
 static const struct {

@@ -20,13 +20,13 @@
  * is enough: looping to EAGAIN costs a failing accept4 per wake-up.
  */
 #define SERVER_ACCEPT_BATCH 1
-#define SERVER_STOP_GRACE   5   /* seconds for in-flight responses */
+#define SERVER_STOP_GRACE   5 /* seconds for in-flight responses */
 #define SERVER_NAME         "labgate"
 /* "Server: labgate\r\nDate: " IMF-fixdate "\r\n" */
 #define SERVER_HEAD_LEN \
 	(sizeof("Server: " SERVER_NAME "\r\nDate: \r\n") - 1 + HTTP_DATE_LEN)
-#define SERVER_POOL_MAX     256 /* idle buffers kept for reuse */
-#define SERVER_FD_SLACK     64  /* fds beyond connections and cache */
+#define SERVER_POOL_MAX 256 /* idle buffers kept for reuse */
+#define SERVER_FD_SLACK 64  /* fds beyond connections and cache */
 
 struct event_base;
 struct event;
@@ -66,7 +66,7 @@ struct server {
 	size_t nmime;
 	void *free_in, *free_out; /* buffer pools (conn.c) */
 	unsigned nfree_in, nfree_out;
-	uint32_t in_size;             /* bytes of an input buffer */
+	uint32_t in_size; /* bytes of an input buffer */
 	/* "Server: ...\r\nDate: ...\r\n", formatted once a second */
 	char head[SERVER_HEAD_LEN + 1];
 	time_t date_t;

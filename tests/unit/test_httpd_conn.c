@@ -50,7 +50,8 @@ const char *
 server_head(struct server *s)
 {
 	(void)s;
-	return "Server: " SERVER_NAME "\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\n";
+	return "Server: " SERVER_NAME
+	       "\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\n";
 }
 
 void
