@@ -47,6 +47,9 @@
 #define CONFIG_DEFAULT_TCP_TIMEOUT            10 /* seconds (RFC 7766 6.2.3) */
 #define CONFIG_DEFAULT_TCP_CONNECTIONS        256
 #define CONFIG_MAX_TCP_CONNECTIONS            65536
+#define CONFIG_DEFAULT_DNS_MAX_UDP            1232 /* DNS flag day 2020 */
+#define CONFIG_MIN_DNS_MAX_UDP                512  /* RFC 1035 */
+#define CONFIG_MAX_DNS_MAX_UDP                4096
 #define CONFIG_MAX_DNS_WORKERS                64 /* dns.workers */
 #define CONFIG_MAX_DNS_UPSTREAMS              32 /* dns.upstreams entries */
 #define CONFIG_MAX_FORWARD_UPSTREAMS          8  /* per dns.forward entry */
@@ -171,6 +174,7 @@ struct config_dns {
 	uint32_t stale_ttl;        /* seconds past expiry; 0: no serve-stale */
 	uint32_t tcp_timeout;      /* seconds a TCP client may idle */
 	uint32_t tcp_connections;  /* TCP clients at once */
+	uint32_t max_udp_size;     /* bytes of a UDP answer, at most */
 	uint32_t workers;          /* processes on SO_REUSEPORT sockets */
 	bool prefetch; /* refresh cached answers hit near their expiry */
 };

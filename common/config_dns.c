@@ -207,6 +207,10 @@ dns_check_limits(struct check *c, struct config_dns *d,
 		CONFIG_DEFAULT_TCP_CONNECTIONS, 1, CONFIG_MAX_TCP_CONNECTIONS);
 	d->workers = check_uint(c, "dns.workers", raw->workers, 1, 1,
 				CONFIG_MAX_DNS_WORKERS);
+	d->max_udp_size =
+		check_uint(c, "dns.max_udp_size", raw->max_udp_size,
+			   CONFIG_DEFAULT_DNS_MAX_UDP, CONFIG_MIN_DNS_MAX_UDP,
+			   CONFIG_MAX_DNS_MAX_UDP);
 	d->prefetch = raw->prefetch != NULL && *raw->prefetch;
 }
 

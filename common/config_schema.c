@@ -130,6 +130,7 @@ static const cyaml_schema_field_t dns_fields[] = {
 	CYAML_FIELD_UINT_PTR("tcp_timeout", OPT, struct raw_dns, tcp_timeout),
 	CYAML_FIELD_UINT_PTR("tcp_connections", OPT, struct raw_dns,
 			     tcp_connections),
+	CYAML_FIELD_UINT_PTR("max_udp_size", OPT, struct raw_dns, max_udp_size),
 	CYAML_FIELD_UINT_PTR("workers", OPT, struct raw_dns, workers),
 	CYAML_FIELD_BOOL_PTR("prefetch", OPT, struct raw_dns, prefetch),
 	CYAML_FIELD_END,

@@ -97,6 +97,7 @@ struct raw_dns {
 	uint32_t *stale_ttl;
 	uint32_t *tcp_timeout;
 	uint32_t *tcp_connections;
+	uint32_t *max_udp_size;
 	uint32_t *workers;
 	bool *prefetch;
 };

@@ -344,6 +344,21 @@ net_setopt(int fd, int level, int name, const char *what, char *err,
 }
 
 static int
+net_no_pmtud(int fd, int v6, char *err, size_t errlen, const char *where)
+{
+	int omit = v6 ? IPV6_PMTUDISC_OMIT : IP_PMTUDISC_OMIT;
+
+	if (setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		       v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER, &omit,
+		       sizeof(omit)) == -1) {
+		snprintf(err, errlen, "%s: MTU_DISCOVER: %s", where,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
 net_listen_options(int fd, const struct net_sockaddr *sa, int type,
 		   unsigned flags, const char *ifname, char *err, size_t errlen,
 		   const char *where)
@@ -368,6 +383,9 @@ net_listen_options(int fd, const struct net_sockaddr *sa, int type,
 	    net_setopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
 		       v6 ? IPV6_RECVPKTINFO : IP_PKTINFO, "PKTINFO", err,
 		       errlen, where) == -1)
+		return -1;
+	if ((flags & NET_LISTEN_NO_PMTUD) && type == SOCK_DGRAM &&
+	    net_no_pmtud(fd, v6, err, errlen, where) == -1)
 		return -1;
 	if (ifname != NULL &&
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname,

@@ -92,6 +92,12 @@ uint16_t net_sockaddr_port(const struct net_sockaddr *sa);
 #define NET_LISTEN_REUSEPORT 0x01 /* SO_REUSEPORT, for `workers` */
 #define NET_LISTEN_BROADCAST 0x02 /* SO_BROADCAST (DHCP) */
 #define NET_LISTEN_PKTINFO   0x04 /* IP_PKTINFO / IPV6_RECVPKTINFO */
+/*
+ * IP_PMTUDISC_OMIT: datagrams sized by the interface MTU, ICMP "fragmentation
+ * needed" ignored, so a forged one cannot make our answers fragment
+ * (RFC 9715 3.1; DNS)
+ */
+#define NET_LISTEN_NO_PMTUD 0x08
 
 #define NET_LISTEN_BACKLOG 1024
 #define NET_ERRLEN         256

@@ -119,15 +119,24 @@ server_finish_reply(uint8_t *out, size_t len, size_t outlen, size_t limit,
 	return len;
 }
 
+_Static_assert(CONFIG_MAX_DNS_MAX_UDP <= SERVER_MAX_UDP_REPLY,
+	       "dns.max_udp_size must fit the send batch's buffers");
+
+/*
+ * The client's UDP size, at most dns.max_udp_size: answers that would be
+ * fragmented are truncated instead, so the client retries over TCP
+ * (RFC 9715 3.1, as Unbound's max-udp-size and dnsmasq's edns-packet-max).
+ */
 static size_t
-server_limit(const struct server_client *c, uint16_t udp_size)
+server_limit(const struct server *s, const struct server_client *c,
+	     uint16_t udp_size)
 {
 	size_t limit;
 
 	if (c->conn != NULL)
 		return DNS_MAX_MSG;
 	limit = udp_size > 0 ? udp_size : DNS_MIN_UDP;
-	return limit < SERVER_MAX_UDP_REPLY ? limit : SERVER_MAX_UDP_REPLY;
+	return limit < s->cfg->max_udp_size ? limit : s->cfg->max_udp_size;
 }
 
 /*
@@ -244,7 +253,8 @@ server_from_cache(struct server *s, const struct cache_entry *e,
 		return 0;
 	server_relay_flags(out, m->flags, (m->edns_flags & DNS_EDNS_DO) != 0);
 	return server_finish_reply(
-		out, n, outlen, server_limit(c, m->has_edns ? m->edns_udp : 0),
+		out, n, outlen,
+		server_limit(s, c, m->has_edns ? m->edns_udp : 0),
 		m->has_edns ? m->edns_udp : 0,
 		(m->edns_flags & DNS_EDNS_DO) != 0, server_qend(m), &s->st);
 }
@@ -270,7 +280,7 @@ server_local(struct server *s, const struct dns_msg *m,
 	     size_t *reply)
 {
 	uint16_t udp = m->has_edns ? m->edns_udp : 0;
-	size_t limit = server_limit(c, udp);
+	size_t limit = server_limit(s, c, udp);
 	int n;
 
 	if (c->conn != NULL)
@@ -666,8 +676,8 @@ server_waiter_reply(struct server *s, const struct upstream_waiter *w,
 	server_relay_flags(out, w->flags, w->do_bit);
 	memcpy(out + DNS_HDR_LEN, w->name, w->name_len);
 	return server_finish_reply(out, len, outlen,
-				   server_limit(&c, w->udp_size), w->udp_size,
-				   w->do_bit, qend, &s->st);
+				   server_limit(s, &c, w->udp_size),
+				   w->udp_size, w->do_bit, qend, &s->st);
 }
 
 static void
@@ -799,7 +809,7 @@ server_upstream_done(void *arg, const struct cache_key *k,
 			n = n == 0 ? 0
 				   : server_finish_reply(
 					     reply, n, sizeof(reply),
-					     server_limit(&c, w[i].udp_size),
+					     server_limit(s, &c, w[i].udp_size),
 					     w[i].udp_size, w[i].do_bit,
 					     DNS_HDR_LEN + w[i].name_len + 4,
 					     &s->st);
@@ -842,7 +852,8 @@ server_listen(struct server *s, const struct config_dns *cfg, unsigned flags)
 		return -1;
 	for (i = 0; i < cfg->listen_count; i++) {
 		fd = net_listen(&cfg->listen[i], SOCK_DGRAM,
-				flags | (server_wildcard(&cfg->listen[i])
+				flags | NET_LISTEN_NO_PMTUD |
+					(server_wildcard(&cfg->listen[i])
 						 ? NET_LISTEN_PKTINFO
 						 : 0),
 				NULL, err, sizeof(err));

@@ -108,7 +108,7 @@ $MANY
     - badvers.test 127.0.0.14:5300 127.0.0.7:5300
 CONF
 
-plan 40
+plan 42
 
 for i in $(seq 1 50); do
 	[ "$(in_ns dig +short +time=1 +tries=1 -p 5300 @127.0.0.2 example.org A)" = 93.184.216.34 ] && break
@@ -229,6 +229,10 @@ if [ "$n" = 40 ]; then
 else
 	not_ok "large TXT set through UDP->TCP fallbacks (40 records)" "$r"
 fi
+# RFC 9715: no UDP answer over dns.max_udp_size (1232 by default), even to
+# a client offering 4096: it gets TC and asks again over TCP
+r=$(q +notcp +ignore +bufsize=4096 big.example.org TXT)
+check "2.5 KB answer to a 4096-byte client: TC at the 1232 default" has "$r" "flags: qr tc"
 
 # 16: a dead upstream gives SERVFAIL within the bound
 start=$(date +%s%N)
@@ -381,6 +385,22 @@ if [ "$r" = 192.0.2.77 ] && grep -q "bogus_key" "$LG_LOG"; then
 	pass "an invalid file on SIGHUP is logged and the old one stays"
 else
 	not_ok "an invalid file on SIGHUP is logged and the old one stays" "$r" "$(tail -3 "$LG_LOG")"
+fi
+cp "$TMP/lab.yaml.good" "$TMP/lab.yaml"
+
+# dns.max_udp_size: 4096 (on SIGHUP) lets the same answer go over UDP
+echo "  max_udp_size: 4096" >>"$TMP/lab.yaml"
+kill -HUP "$DPID"
+for i in $(seq 1 30); do
+	r=$(q +notcp +ignore +bufsize=4096 big.example.org TXT)
+	has "$r" "flags: qr tc" || break
+	sleep 0.1
+done
+n=$(grep -c "^big.example.org.*IN.TXT" <<<"$r")
+if ! has "$r" "flags: qr tc" && [ "$n" = 40 ]; then
+	pass "max_udp_size 4096: the 40 records in one UDP answer"
+else
+	not_ok "max_udp_size 4096: the 40 records in one UDP answer" "$(head -5 <<<"$r")" "count $n"
 fi
 cp "$TMP/lab.yaml.good" "$TMP/lab.yaml"
 

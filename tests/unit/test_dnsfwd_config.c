@@ -43,6 +43,7 @@ test_defaults(void **state)
 	assert_int_equal(d->tcp_connections, CONFIG_DEFAULT_TCP_CONNECTIONS);
 	assert_int_equal(d->workers, 1);
 	assert_false(d->prefetch);
+	assert_int_equal(d->max_udp_size, 1232);
 	assert_int_equal(d->forward_count, 0);
 	assert_int_equal(d->local_domains_count, 0);
 	assert_null(d->hosts_file);
@@ -71,7 +72,8 @@ test_all_keys(void **state)
 		"  tcp_timeout: 5\n"
 		"  tcp_connections: 10\n"
 		"  workers: 2\n"
-		"  prefetch: true\n";
+		"  prefetch: true\n"
+		"  max_udp_size: 1400\n";
 	struct config_errors errs;
 	struct config *cfg = load(text, &errs);
 	const struct config_dns *d;
@@ -94,6 +96,7 @@ test_all_keys(void **state)
 	assert_int_equal(d->servfail_ttl, 0);
 	assert_int_equal(d->workers, 2);
 	assert_true(d->prefetch);
+	assert_int_equal(d->max_udp_size, 1400);
 	config_free(cfg);
 }
 
@@ -123,6 +126,8 @@ test_errors(void **state)
 	expect_error("  min_ttl: 100\n  max_ttl: 50\n", 4, "above max_ttl");
 	expect_error("  workers: 0\n", 4, "outside");
 	expect_error("  workers: 65\n", 4, "outside");
+	expect_error("  max_udp_size: 511\n", 4, "outside");
+	expect_error("  max_udp_size: 4097\n", 4, "outside");
 	expect_error("  tcp_connections: 0\n", 4, "outside");
 	expect_error("  local_domains: [\"bad domain\"]\n", 4,
 		     "not a domain name");

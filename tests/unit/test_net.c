@@ -844,6 +844,8 @@ test_listen_udp_loopback(void **state)
 	assert_int_equal(sockopt_int(fd, SOL_SOCKET, SO_REUSEPORT), 0);
 	assert_int_equal(sockopt_int(fd, SOL_SOCKET, SO_BROADCAST), 0);
 	assert_int_equal(sockopt_int(fd, IPPROTO_IP, IP_PKTINFO), 0);
+	assert_true(sockopt_int(fd, IPPROTO_IP, IP_MTU_DISCOVER) !=
+		    IP_PMTUDISC_OMIT);
 	close(fd);
 }
 
@@ -854,8 +856,9 @@ test_listen_flags_set_options(void **state)
 	char err[NET_ERRLEN] = "";
 	int fd = net_listen(&sa, SOCK_DGRAM,
 			    NET_LISTEN_REUSEPORT | NET_LISTEN_BROADCAST |
-				    NET_LISTEN_PKTINFO,
+				    NET_LISTEN_PKTINFO | NET_LISTEN_NO_PMTUD,
 			    NULL, err, sizeof(err));
+	struct net_sockaddr sa6 = sockaddr_of("[::1]:0");
 
 	(void)state;
 	if (fd == -1)
@@ -863,6 +866,15 @@ test_listen_flags_set_options(void **state)
 	assert_int_equal(sockopt_int(fd, SOL_SOCKET, SO_REUSEPORT), 1);
 	assert_int_equal(sockopt_int(fd, SOL_SOCKET, SO_BROADCAST), 1);
 	assert_int_equal(sockopt_int(fd, IPPROTO_IP, IP_PKTINFO), 1);
+	assert_int_equal(sockopt_int(fd, IPPROTO_IP, IP_MTU_DISCOVER),
+			 IP_PMTUDISC_OMIT);
+	close(fd);
+	fd = net_listen(&sa6, SOCK_DGRAM, NET_LISTEN_NO_PMTUD, NULL, err,
+			sizeof(err));
+	if (fd == -1) /* a host without IPv6 */
+		return;
+	assert_int_equal(sockopt_int(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER),
+			 IPV6_PMTUDISC_OMIT);
 	close(fd);
 }
 
