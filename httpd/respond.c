@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "accesslog.h"
 #include "autoindex.h"
@@ -500,13 +501,21 @@ resp_file_headers(struct conn *c, struct hbuf *h, const struct cache_entry *e,
 #define RESP_BOUNDARY_LEN  24  /* "labgate-" and 16 hex digits */
 #define RESP_PART_HEAD_MAX 512 /* bytes of one part's head */
 
+/*
+ * A random boundary: one a file's author could predict could be written
+ * into the file, and the client would split the parts in the wrong place.
+ * Without entropy (never after boot), a mix of the file and a counter.
+ */
 static void
 resp_boundary(struct conn *c, const struct cache_file *f, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
-	uint64_t v = (uint64_t)f->mtime * 0x9e3779b97f4a7c15ull ^ f->size ^
-		     (c->srv->stats.s206 << 20);
+	uint64_t v;
 	int i;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		v = (uint64_t)f->mtime * 0x9e3779b97f4a7c15ull ^ f->size ^
+		    (c->srv->stats.s206 << 20);
 
 	memcpy(out, "labgate-", 8);
 	for (i = 0; i < 16; i++, v >>= 4)

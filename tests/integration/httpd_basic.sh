@@ -111,6 +111,15 @@ is "$(httpd_byteranges "$U/big.bin" "$WWW/big.bin" 0-99,1000000-1500000,-10)" \
 	"0-99 1000000-1500000 2097142-2097151" "multipart from a sendfile'd file"
 hdr=$(curl -s -D - -o /dev/null -r 0-1,5-6 "$U/v/text.txt")
 like "$hdr" 'Content-Type: multipart/byteranges; boundary=labgate-' "multipart head"
+b1=$(sed -n 's/^Content-Type: multipart.*boundary=//p' <<<"$hdr" | tr -d '\r')
+b2=$(curl -s -D - -o /dev/null -r 0-1,5-6 "$U/v/text.txt" |
+	sed -n 's/^Content-Type: multipart.*boundary=//p' | tr -d '\r')
+if [[ $b1 =~ ^labgate-[0-9a-f]{16}$ && $b2 =~ ^labgate-[0-9a-f]{16}$ && $b1 != "$b2" ]]; then
+	pass "each multipart response has its own random boundary"
+else
+	fail "each multipart response has its own random boundary"
+	diag "boundaries: $b1 $b2"
+fi
 is "$(code -I -r 0-1,5-6 "$U/v/text.txt")" 200 "HEAD ignores Range"
 is "$(code -r 0-0,2-2,4-4,6-6,8-8,10-10,12-12,14-14,16-16 "$U/v/text.txt")" 200 \
 	"more ranges than HTTP_RANGE_MAX_MULTI: the whole file (200)"
