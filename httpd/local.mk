@@ -69,7 +69,8 @@ integration_tests += \
 	tests/integration/httpd_basic.sh \
 	tests/integration/httpd_slowloris.sh \
 	tests/integration/httpd_browser.sh \
-	tests/integration/httpd_fair.sh
+	tests/integration/httpd_fair.sh \
+	tests/integration/httpd_workers.sh
 
 fuzz_targets += tests/fuzz/fuzz_http_parse
 tests_fuzz_fuzz_http_parse_SOURCES = tests/fuzz/fuzz_http_parse.c \

@@ -3,196 +3,100 @@
  *
  * This file wires the server (server.c) into common/daemon.c: the hooks
  * for start, reload, stop, stats and cleanup, and `workers: N`: the
- * first process forks N-1 more, each with its own SO_REUSEPORT sockets
- * and event loop, and passes its signals on to them.
+ * first process forks N-1 more (common/workers.c), each with its own
+ * SO_REUSEPORT sockets, event loop and file cache, passes SIGHUP and
+ * SIGUSR1 on to them, and replaces one that dies.
  */
-#include <errno.h>
-#include <event2/event.h>
 #include <signal.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <stdbool.h>
+#include <stdint.h>
 
-#include "clock.h"
 #include "daemon.h"
 #include "log.h"
 #include "server.h"
+#include "workers.h"
 
 #define HTTPD_ERRLEN 512
+/* For workers to stop, at most, before they are killed. */
+#define HTTPD_WORKER_STOP_MS (SERVER_STOP_GRACE * 1000 + 2000)
 
 struct httpd {
 	struct daemon *d;
 	struct server *srv;
-	uint32_t workers; /* as started: a restart-only key */
-	pid_t *children;  /* workers 1..N-1, 0 when gone */
-	pid_t parent;     /* in a child: the first process */
-	bool child;
-	bool server_done;
-	struct event *sigchld;
-	struct event *sigfwd[3]; /* SIGTERM, SIGINT, SIGHUP, for children */
+	struct workers *pool;
+	bool server_done; /* stopping: the last connection closed */
+	bool pool_done;   /* stopping: every worker reaped */
 };
 
 static struct httpd httpd_ctx;
 
+/* A worker would write the access log lines buffered here again. */
 static void
-httpd_signal_children(struct httpd *h, int sig)
-{
-	uint32_t i;
-
-	for (i = 0; h->children != NULL && i + 1 < h->workers; i++) {
-		if (h->children[i] > 0)
-			kill(h->children[i], sig);
-	}
-}
-
-static bool
-httpd_children_gone(const struct httpd *h)
-{
-	uint32_t i;
-
-	for (i = 0; h->children != NULL && i + 1 < h->workers; i++) {
-		if (h->children[i] > 0)
-			return false;
-	}
-	return true;
-}
-
-static void
-httpd_maybe_stopped(struct httpd *h)
-{
-	if (h->server_done && httpd_children_gone(h))
-		daemon_stopped(h->d);
-}
-
-static void
-httpd_server_stopped(void *arg)
+httpd_before_fork(void *arg)
 {
 	struct httpd *h = arg;
 
-	h->server_done = true;
-	httpd_maybe_stopped(h);
+	server_flush_log(h->srv);
 }
 
-/* In a new worker: own sockets, no readiness messages, die with the parent. */
+/*
+ * In a new worker: a server of its own, from the current configuration,
+ * with its own sockets, cache and counters.  The first process's server
+ * is freed, which only closes this process's copies of its sockets: its
+ * connections, answered by nobody here, go on in the first process.
+ */
 static int
-httpd_child_init(struct httpd *h)
+httpd_worker(void *arg)
 {
+	struct httpd *h = arg;
 	char err[HTTPD_ERRLEN];
 
-	h->child = true;
-	free(h->children);
-	h->children = NULL;
-	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != h->parent)
-		_exit(0);
-	unsetenv("NOTIFY_SOCKET");
-	if (event_reinit(h->d->base) == -1) {
-		log_err("worker: event_reinit failed");
-		_exit(1);
-	}
-	server_unlisten(h->srv);
-	if (server_listen(h->srv, true, err, sizeof(err)) == -1) {
+	server_free(h->srv);
+	h->srv = server_new(h->d->base, h->d->cfg->http, err, sizeof(err));
+	if (h->srv == NULL ||
+	    server_listen(h->srv, true, err, sizeof(err)) == -1) {
 		log_err("worker: %s", err);
-		_exit(1);
-	}
-	return 0;
-}
-
-static int
-httpd_fork_workers(struct httpd *h)
-{
-	uint32_t i;
-	pid_t pid;
-
-	h->children = calloc(h->workers, sizeof(pid_t));
-	if (h->children == NULL)
 		return -1;
-	h->parent = getpid();
-	for (i = 0; i + 1 < h->workers; i++) {
-		pid = fork();
-		if (pid == -1) {
-			log_err("fork: %s", strerror(errno));
-			return -1;
-		}
-		if (pid == 0)
-			return httpd_child_init(h);
-		h->children[i] = pid;
 	}
-	return 0;
-}
-
-static void
-httpd_sigchld_cb(evutil_socket_t sig, short what, void *arg)
-{
-	struct httpd *h = arg;
-	uint32_t i;
-	pid_t pid;
-	int status;
-
-	(void)sig;
-	(void)what;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i + 1 < h->workers; i++) {
-			if (h->children[i] != pid)
-				continue;
-			h->children[i] = 0;
-			if (!h->d->stopping)
-				log_err("worker %d exited (status %d): serving "
-					"with fewer workers",
-					(int)pid, status);
-		}
-	}
-	httpd_maybe_stopped(h);
-}
-
-/* The parent passes SIGHUP and SIGUSR1 on; the daemon's own handler runs too. */
-static void
-httpd_forward_cb(evutil_socket_t sig, short what, void *arg)
-{
-	(void)what;
-	httpd_signal_children(arg, (int)sig);
-}
-
-static int
-httpd_parent_events(struct httpd *h)
-{
-	static const int sigs[] = {SIGHUP, SIGUSR1};
-	size_t i;
-
-	h->sigchld = evsignal_new(h->d->base, SIGCHLD, httpd_sigchld_cb, h);
-	if (h->sigchld == NULL || event_add(h->sigchld, NULL) == -1)
+	if (server_start(h->srv) == -1) {
+		log_err("worker: cannot add the accept events");
 		return -1;
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		h->sigfwd[i] =
-			evsignal_new(h->d->base, sigs[i], httpd_forward_cb, h);
-		if (h->sigfwd[i] == NULL || event_add(h->sigfwd[i], NULL) == -1)
-			return -1;
 	}
 	return 0;
 }
+
+static const struct workers_hooks httpd_worker_hooks = {
+	.before_fork = httpd_before_fork,
+	.worker = httpd_worker,
+};
 
 static int
 httpd_start(struct daemon *d)
 {
 	struct httpd *h = d->ctx;
+	uint32_t n = d->cfg->http->workers;
 	char err[HTTPD_ERRLEN];
+	int r;
 
 	h->d = d;
-	h->workers = d->cfg->http->workers;
 	h->srv = server_new(d->base, d->cfg->http, err, sizeof(err));
-	if (h->srv == NULL) {
+	if (h->srv == NULL ||
+	    server_listen(h->srv, n > 1, err, sizeof(err)) == -1) {
 		log_err("%s", err);
 		return -1;
 	}
-	if (server_listen(h->srv, h->workers > 1, err, sizeof(err)) == -1) {
-		log_err("%s", err);
+	h->pool = workers_new(d->base, n - 1, HTTPD_WORKER_STOP_MS,
+			      &httpd_worker_hooks, h);
+	if (h->pool == NULL) {
+		log_err("workers: out of memory");
 		return -1;
 	}
-	if (h->workers > 1 && (httpd_fork_workers(h) == -1 ||
-			       (!h->child && httpd_parent_events(h) == -1)))
-		return -1;
+	r = workers_start(h->pool);
+	if (r != 0)
+		return r == 1 ? 0 : -1; /* 1: in a new worker, serving */
+	if (n > 1)
+		log_notice("%u workers on SO_REUSEPORT sockets",
+			   workers_running(h->pool) + 1);
 	if (server_start(h->srv) == -1) {
 		log_err("cannot add the accept events");
 		return -1;
@@ -211,7 +115,30 @@ httpd_reload(struct daemon *d, const struct config *next)
 		log_err("reload: %s", err);
 		return -1;
 	}
+	/* Each worker reads the same file again. */
+	workers_signal(h->pool, SIGHUP);
 	return 0;
+}
+
+/* The loop ends once the server and every worker have stopped. */
+static void
+httpd_server_stopped(void *arg)
+{
+	struct httpd *h = arg;
+
+	h->server_done = true;
+	if (h->pool_done)
+		daemon_stopped(h->d);
+}
+
+static void
+httpd_pool_stopped(void *arg)
+{
+	struct httpd *h = arg;
+
+	h->pool_done = true;
+	if (h->server_done)
+		daemon_stopped(h->d);
 }
 
 static void
@@ -219,7 +146,7 @@ httpd_stop(struct daemon *d)
 {
 	struct httpd *h = d->ctx;
 
-	httpd_signal_children(h, SIGTERM);
+	workers_stop(h->pool, httpd_pool_stopped, h);
 	server_stop(h->srv, httpd_server_stopped, h);
 }
 
@@ -228,30 +155,19 @@ httpd_stats(struct daemon *d)
 {
 	struct httpd *h = d->ctx;
 
-	if (h->srv != NULL)
-		server_log_stats(h->srv);
+	server_log_stats(h->srv);
+	workers_signal(h->pool, SIGUSR1);
 }
 
 static void
 httpd_cleanup(struct daemon *d)
 {
 	struct httpd *h = d->ctx;
-	size_t i;
 
-	if (!h->child && h->children != NULL) {
-		httpd_signal_children(h, SIGTERM);
-		while (waitpid(-1, NULL, 0) > 0)
-			;
-	}
+	workers_free(h->pool);
+	h->pool = NULL;
 	server_free(h->srv);
 	h->srv = NULL;
-	if (h->sigchld != NULL)
-		event_free(h->sigchld);
-	for (i = 0; i < sizeof(h->sigfwd) / sizeof(h->sigfwd[0]); i++) {
-		if (h->sigfwd[i] != NULL)
-			event_free(h->sigfwd[i]);
-	}
-	free(h->children);
 }
 
 static const struct daemon_hooks httpd_hooks = {

@@ -379,6 +379,12 @@ server_stop(struct server *s, void (*stopped)(void *), void *arg)
 }
 
 void
+server_flush_log(struct server *s)
+{
+	alog_flush(s->alog);
+}
+
+void
 server_log_stats(struct server *s)
 {
 	struct cache_stats cs;

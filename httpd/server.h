@@ -101,6 +101,8 @@ int server_reload(struct server *s, const struct config_http *cfg, char *err,
 /* Stops accepting and closes connections once their responses are out. */
 void server_stop(struct server *s, void (*stopped)(void *), void *arg);
 void server_log_stats(struct server *s);
+/* Writes out the buffered access log (before a fork: no line twice). */
+void server_flush_log(struct server *s);
 void server_free(struct server *s);
 
 /*

@@ -51,7 +51,7 @@ else
 	not_ok "the worker runs its own loop after the shim's delay" "worker: $first" "$(tail -5 "$LG_LOG")"
 fi
 
-# Kill it; its replacement comes 0.1 s later (DNSFWD_RESTART_MS) and then
+# Kill it; its replacement comes 0.1 s later (WORKERS_RESTART_MS) and then
 # waits 3 s in the shim: SIGUSR1 to it alone, at once.
 parent_before=$(uptime_lines "$DPID")
 kill -KILL "$first"

@@ -113,7 +113,7 @@ else
 fi
 
 # A crash loop: each replacement killed at once.  After
-# DNSFWD_CRASH_LIMIT (5) deaths within a minute, the next is not replaced.
+# WORKERS_CRASH_LIMIT (5) deaths within a minute, the next is not replaced.
 for i in $(seq 1 8); do
 	grep -q "no longer replaced" "$LG_LOG" && break
 	cur=$(workers_of "$DPID")
