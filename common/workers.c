@@ -126,6 +126,22 @@ workers_free_events(struct workers *w)
 }
 
 /*
+ * On a worker's first loop turn, after the daemon's privilege drop: that
+ * drop (a change of uid or gid) clears the parent-death signal set at
+ * the fork, and the worker would outlive the first process.
+ */
+static void
+workers_rearm_pdeath(evutil_socket_t fd, short what, void *arg)
+{
+	pid_t parent = (pid_t)(intptr_t)arg;
+
+	(void)fd;
+	(void)what;
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
+		kill(getpid(), SIGTERM); /* gone already: stop as it would */
+}
+
+/*
  * In a new worker: it dies with the first process, says nothing to
  * $NOTIFY_SOCKET (readiness is the first process's), runs its own loop
  * and knows no workers.  Returns only when the hook has set it up.
@@ -133,6 +149,8 @@ workers_free_events(struct workers *w)
 static void
 workers_become_worker(struct workers *w)
 {
+	static const struct timeval first_turn = {0, 0};
+
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != w->parent)
 		_exit(1);
 	unsetenv("NOTIFY_SOCKET");
@@ -145,6 +163,9 @@ workers_become_worker(struct workers *w)
 	w->count = 0;
 	if (w->hooks->worker(w->arg) == -1)
 		_exit(1); /* logged by the hook */
+	if (event_base_once(w->base, -1, EV_TIMEOUT, workers_rearm_pdeath,
+			    (void *)(intptr_t)w->parent, &first_turn) == -1)
+		log_warn("worker: may outlive the first process");
 }
 
 /*

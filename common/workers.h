@@ -8,8 +8,9 @@
  * more than WORKERS_CRASH_LIMIT deaths within WORKERS_CRASH_WINDOW_S
  * seconds are a crash loop, logged once, after which the dead are no
  * longer replaced.  A worker whose first process dies gets SIGTERM
- * (PR_SET_PDEATHSIG).  Signals for the workers are passed on by the
- * daemon's hooks through workers_signal().
+ * (PR_SET_PDEATHSIG, set again on the worker's first loop turn: the
+ * daemon's privilege drop clears it).  Signals for the workers are passed
+ * on by the daemon's hooks through workers_signal().
  */
 #ifndef LABGATE_WORKERS_H
 #define LABGATE_WORKERS_H

@@ -1,9 +1,12 @@
 /*
  * libFuzzer target for the HTTP request parser, and for what the server
  * does next with a parsed head: the path cleaner and the Range, If-Range
- * and If-None-Match readers, and the chunked body decoder.  The input is parsed whole and again fed in
- * two pieces at a split taken from its first byte; both must agree.
- * Anything may be rejected; nothing may crash, hang, leak or overread.
+ * and If-None-Match readers, and the chunked body decoder.  The input is
+ * parsed whole, again fed in two pieces at a split taken from its first
+ * byte, and again a byte at a time (the parser consumes runs of bytes:
+ * each run must stop where its feed ends); all must agree.  An odd second
+ * byte makes the target limit small, so runs meet it.  Anything may be
+ * rejected; nothing may crash, hang, leak or overread.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -15,8 +18,10 @@
 #include "http_range.h"
 #include "http_util.h"
 
-#define FUZZ_MAX_HEADERS 64
-#define FUZZ_MAX_TARGET  8192
+#define FUZZ_MAX_HEADERS  64
+#define FUZZ_MAX_TARGET   8192
+#define FUZZ_SMALL_TARGET 48   /* an odd data[1]: 1 + data[1] % this */
+#define FUZZ_MAX_BYTEWISE 4096 /* longer inputs: quadratic, skipped */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -80,17 +85,37 @@ fuzz_use(const struct http_request *r, const char *buf)
 		(void)http_if_range_holds(buf + ir->off, ir->len, "\"1-2\"", 0);
 }
 
+/* Fed buf[0..i) for i = 1, 2, ...: the same status and fields as whole. */
+static void
+fuzz_bytewise(const struct http_parser *whole, enum http_parse_status a,
+	      const char *buf, size_t size, uint32_t max_target)
+{
+	struct http_parser p;
+	enum http_parse_status b = HTTP_PARSE_AGAIN;
+	size_t i;
+
+	http_parser_init(&p, FUZZ_MAX_HEADERS, max_target);
+	for (i = 1; i <= size && b == HTTP_PARSE_AGAIN; i++)
+		b = http_parse_request(&p, buf, i);
+	if (a != b || (a == HTTP_PARSE_OK &&
+		       memcmp(&whole->req, &p.req, sizeof(p.req)) != 0))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct http_parser whole, split;
 	enum http_parse_status a, b;
 	const char *buf = (const char *)data;
+	uint32_t max_target = FUZZ_MAX_TARGET;
 	size_t cut;
 
 	if (size > 65536)
 		return 0;
-	http_parser_init(&whole, FUZZ_MAX_HEADERS, FUZZ_MAX_TARGET);
+	if (size > 1 && (data[1] & 1))
+		max_target = 1 + data[1] % FUZZ_SMALL_TARGET;
+	http_parser_init(&whole, FUZZ_MAX_HEADERS, max_target);
 	a = http_parse_request(&whole, buf, size);
 	if (a == HTTP_PARSE_OK) {
 		if (whole.req.head_len > size)
@@ -101,12 +126,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     size - whole.req.head_len);
 	}
 	cut = size > 0 ? data[0] % (size + 1) : 0;
-	http_parser_init(&split, FUZZ_MAX_HEADERS, FUZZ_MAX_TARGET);
+	http_parser_init(&split, FUZZ_MAX_HEADERS, max_target);
 	b = http_parse_request(&split, buf, cut);
 	if (b == HTTP_PARSE_AGAIN)
 		b = http_parse_request(&split, buf, size);
 	if (a != b || (a == HTTP_PARSE_OK &&
 		       memcmp(&whole.req, &split.req, sizeof(whole.req)) != 0))
 		abort();
+	if (size <= FUZZ_MAX_BYTEWISE)
+		fuzz_bytewise(&whole, a, buf, size, max_target);
 	return 0;
 }

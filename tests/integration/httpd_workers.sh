@@ -9,6 +9,8 @@
 # before its own event loop: a SIGUSR1 sent to the worker in that window
 # is the worker's, never the first process's (until event_reinit,
 # libevent's handler writes into a pipe shared with the first process).
+# Last, with user: nobody, a worker stops when its first process is
+# killed after the privilege drop.
 # Emits TAP.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/httpd_lib.sh"
@@ -81,7 +83,7 @@ all_logged() {
 	[ "$n" = "$1" ]
 }
 
-plan 13
+plan 14
 if ! lg_start_daemon "$HTTPD_BIN" -c "$CFG"; then
 	bail_out "httpd with workers: 3 did not start"
 fi
@@ -214,4 +216,31 @@ else
 fi
 lg_stop "$HP"
 is "$?" 0 "SIGTERM with the shim: exit 0"
+
+# --- the first process dies after the privilege drop ----------------------------
+# Dropping to `user` clears the parent-death signal set at the fork; the
+# pool sets it again on the worker's first loop turn, so the worker still
+# stops when its first process is killed.  The worker is waited for until
+# it runs as nobody and has logged "ready" (its loop comes next).
+gone() { ! lg_alive "$1"; }
+dropped() {
+	grep -qE '^Uid:[[:space:]]+65534[[:space:]]' "/proc/$1/status" &&
+		grep -q "httpd\[$1\]: notice: httpd .* ready" "$LG_LOG"
+}
+httpd_config "$CFG" "$PORT" "$WWW" "workers: 2"
+sed -i '1i user: nobody' "$CFG"
+if ! lg_start_daemon "$HTTPD_BIN" -c "$CFG"; then
+	bail_out "httpd with user: nobody did not start"
+fi
+HP=$LG_PID
+lg_wait_for 10 new_workers 1 ""
+w=$(workers_of "$HP")
+[ -n "$w" ] && lg_track "$w" httpd && lg_wait_for 10 dropped "$w"
+kill -KILL "$HP"
+if [ -n "$w" ] && lg_wait_for 10 gone "$w"; then
+	pass "user: nobody: a worker stops when its first process is killed"
+else
+	not_ok "user: nobody: a worker stops when its first process is killed" \
+		"worker ${w:-none} $(lg_alive "${w:-0}" && echo alive)" "$(tail -5 "$LG_LOG")"
+fi
 done_testing

@@ -3,6 +3,8 @@
  * pool on an event loop: two workers forked, one killed and replaced, a
  * stop that waits for both, and a stop that kills a worker ignoring
  * SIGTERM once the grace is over.  The workers only wait for signals.
+ * Last, a worker that changes its uid after the fork, as the daemons'
+ * privilege drop does, still dies with its first process.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -11,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -229,6 +233,124 @@ test_no_workers_stop_at_once(void **state)
 	event_base_free(base);
 }
 
+/* --- a worker dies with its first process, after a privilege drop ------ */
+
+#define DROP_ID 65534 /* nobody */
+
+static int pd_pipe[2]; /* the worker's pid, from the first process */
+
+static int
+returning_worker(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static const struct workers_hooks returning_hooks = {
+	.worker = returning_worker,
+};
+
+static void
+pd_ready_cb(evutil_socket_t fd, short what, void *arg)
+{
+	pid_t self = getpid();
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (write(pd_pipe[1], &self, sizeof(self)) != sizeof(self))
+		_exit(3);
+}
+
+static void
+pd_expire_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	_exit(4); /* still alive long after its first process died */
+}
+
+/*
+ * The worker: drops its ids as daemon_drop_privileges does once the
+ * start hook returned, then runs its loop; after a few turns it reports
+ * its pid, and it exits on its own much later in any case.
+ */
+static void
+pd_worker_run(struct event_base *base)
+{
+	struct timeval ready = {0, 200000};
+	struct timeval expire = {3 * WAIT_MS / 1000, 0};
+
+	if (setresgid(DROP_ID, DROP_ID, DROP_ID) == -1 ||
+	    setresuid(DROP_ID, DROP_ID, DROP_ID) == -1)
+		_exit(5);
+	event_base_once(base, -1, EV_TIMEOUT, pd_ready_cb, NULL, &ready);
+	event_base_once(base, -1, EV_TIMEOUT, pd_expire_cb, NULL, &expire);
+	event_base_dispatch(base);
+	_exit(0);
+}
+
+/* The first process: one worker, then it waits to be killed. */
+static void
+pd_first_process(void)
+{
+	struct event_base *base = event_base_new();
+	struct workers *w;
+
+	if (base == NULL || (w = workers_new(base, 1, GRACE_MS,
+					     &returning_hooks, NULL)) == NULL)
+		_exit(2);
+	switch (workers_start(w)) {
+	case 1:
+		pd_worker_run(base);
+		break;
+	case 0:
+		for (;;)
+			pause();
+	default:
+		_exit(2);
+	}
+}
+
+static void
+test_worker_dies_with_parent_after_uid_change(void **state)
+{
+	uint64_t end;
+	pid_t first, worker = 0, got = 0;
+	int status = 0;
+	ssize_t n;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* the ids cannot change */
+	/* The orphaned worker comes to us, so it can be waited for. */
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	assert_int_equal(pipe(pd_pipe), 0);
+	first = fork();
+	assert_true(first != -1);
+	if (first == 0)
+		pd_first_process();
+	n = read(pd_pipe[0], &worker, sizeof(worker));
+	kill(first, SIGKILL);
+	assert_int_equal(waitpid(first, NULL, 0), first);
+	assert_int_equal(n, sizeof(worker));
+	assert_true(worker > 0);
+	end = clock_mono_ms_now() + WAIT_MS;
+	while ((got = waitpid(worker, &status, WNOHANG)) == 0 &&
+	       clock_mono_ms_now() < end)
+		usleep(20000);
+	if (got == 0) {
+		kill(worker, SIGKILL);
+		waitpid(worker, NULL, 0);
+	}
+	close(pd_pipe[0]);
+	close(pd_pipe[1]);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	assert_int_equal(got, worker);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+}
+
 int
 main(void)
 {
@@ -241,6 +363,7 @@ main(void)
 			pool_teardown),
 		cmocka_unit_test_setup_teardown(test_stop_kills_after_grace,
 						stubborn_setup, pool_teardown),
+		cmocka_unit_test(test_worker_dies_with_parent_after_uid_change),
 	};
 
 	log_init("test_workers");
