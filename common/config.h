@@ -134,15 +134,19 @@ enum config_rr_type {
 	CONFIG_RR_A = 1,
 	CONFIG_RR_CNAME = 5,
 	CONFIG_RR_PTR = 12,
+	CONFIG_RR_MX = 15,
 	CONFIG_RR_TXT = 16,
 	CONFIG_RR_AAAA = 28,
+	CONFIG_RR_SRV = 33, /* RFC 2782 */
 };
 
 struct config_record {
 	char *name; /* lowercase, no trailing dot */
 	enum config_rr_type type;
-	struct net_addr addr; /* A, AAAA */
-	char *target;         /* CNAME, PTR: a name; TXT: the text */
+	struct net_addr addr;  /* A, AAAA */
+	char *target;          /* CNAME, PTR, MX, SRV: a name; TXT: the text */
+	uint16_t priority;     /* MX: preference; SRV: priority */
+	uint16_t weight, port; /* SRV */
 };
 
 /* dns.forward: names under `domain` go to these upstreams instead. */

@@ -6,6 +6,7 @@
 
 #include "arena.h"
 #include "config_check.h"
+#include "num.h"
 
 static const struct {
 	const char *name;
@@ -13,7 +14,8 @@ static const struct {
 } dns_rr_types[] = {
 	{"A", CONFIG_RR_A},         {"AAAA", CONFIG_RR_AAAA},
 	{"CNAME", CONFIG_RR_CNAME}, {"PTR", CONFIG_RR_PTR},
-	{"TXT", CONFIG_RR_TXT},
+	{"TXT", CONFIG_RR_TXT},     {"MX", CONFIG_RR_MX},
+	{"SRV", CONFIG_RR_SRV},
 };
 
 /* Lowercase copy of a name without its trailing dot. */
@@ -47,6 +49,53 @@ dns_word(const char **p)
 	return (size_t)(*p - start);
 }
 
+/* A target name (CNAME, PTR, MX, SRV) into r->target. */
+static int
+dns_record_target(struct check *c, const char *path, struct config_record *r,
+		  const char *data, size_t len)
+{
+	r->target = dns_name_dup(c, data, len);
+	if (r->target == NULL || !config_valid_dns_name(r->target)) {
+		check_err(c, path, "'%.*s' is not a domain name", (int)len,
+			  data);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * "PREF TARGET" (MX) or "PRIORITY WEIGHT PORT TARGET" (SRV): the numbers
+ * 0 to 65535, then the name and nothing after it.
+ */
+static int
+dns_record_fields(struct check *c, const char *path, struct config_record *r,
+		  const char *data)
+{
+	uint16_t *nums[3] = {&r->priority, &r->weight, &r->port};
+	size_t i, n = r->type == CONFIG_RR_MX ? 1 : 3, len;
+	const char *p = data, *word, *errstr;
+	const char *form =
+		n == 1 ? "PREFERENCE NAME" : "PRIORITY WEIGHT PORT NAME";
+	long long v;
+
+	for (i = 0; i < n; i++) {
+		word = p + strspn(p, " \t");
+		len = dns_word(&p);
+		if (num_parse_n(word, len, 0, UINT16_MAX, &v, &errstr) == -1)
+			goto bad;
+		*nums[i] = (uint16_t)v;
+	}
+	word = p + strspn(p, " \t");
+	len = dns_word(&p);
+	if (len == 0 || p[strspn(p, " \t")] != '\0')
+		goto bad;
+	return dns_record_target(c, path, r, word, len);
+bad:
+	check_err(c, path, "'%s' is not \"%s\" (each number 0 to 65535)", data,
+		  form);
+	return -1;
+}
+
 static int
 dns_record_data(struct check *c, const char *path, struct config_record *r,
 		const char *data)
@@ -66,12 +115,10 @@ dns_record_data(struct check *c, const char *path, struct config_record *r,
 		return 0;
 	case CONFIG_RR_CNAME:
 	case CONFIG_RR_PTR:
-		r->target = dns_name_dup(c, data, len);
-		if (r->target == NULL || !config_valid_dns_name(r->target)) {
-			check_err(c, path, "'%s' is not a domain name", data);
-			return -1;
-		}
-		return 0;
+		return dns_record_target(c, path, r, data, len);
+	case CONFIG_RR_MX:
+	case CONFIG_RR_SRV:
+		return dns_record_fields(c, path, r, data);
 	case CONFIG_RR_TXT:
 		if (len >= 2 && data[0] == '"' && data[len - 1] == '"') {
 			data++;
@@ -118,7 +165,7 @@ dns_check_record(struct check *c, const char *path, const char *text,
 	if (i == sizeof(dns_rr_types) / sizeof(dns_rr_types[0])) {
 		check_err(c, path,
 			  "record type '%.*s' is not one of A, AAAA, "
-			  "CNAME, PTR, TXT",
+			  "CNAME, MX, PTR, SRV, TXT",
 			  (int)type_len, type);
 		return;
 	}

@@ -227,6 +227,31 @@ local_push_addr(struct local_zone *z, const uint8_t *name, size_t nlen,
 	return local_push(z, rev, (size_t)rlen, DNS_TYPE_PTR, name, nlen);
 }
 
+/*
+ * MX (RFC 1035 3.3.9): preference, exchange.  SRV (RFC 2782): priority,
+ * weight, port, target, whose name is never compressed.
+ */
+static int
+local_add_fields(struct local_zone *z, const uint8_t *name, size_t nlen,
+		 const struct config_record *r)
+{
+	uint8_t rd[6 + DNS_MAX_NAME];
+	size_t off = 2;
+	int tl;
+
+	dns_put16(rd, r->priority);
+	if (r->type == CONFIG_RR_SRV) {
+		dns_put16(rd + 2, r->weight);
+		dns_put16(rd + 4, r->port);
+		off = 6;
+	}
+	tl = dns_name_from_text(r->target, rd + off, sizeof(rd) - off);
+	if (tl < 0)
+		return 0;
+	return local_push(z, name, nlen, (uint16_t)r->type, rd,
+			  off + (size_t)tl);
+}
+
 static int
 local_add_record(struct local_zone *z, const struct config_record *r)
 {
@@ -246,6 +271,9 @@ local_add_record(struct local_zone *z, const struct config_record *r)
 			return 0;
 		return local_push(z, name, (size_t)n, (uint16_t)r->type, rd,
 				  (size_t)rl);
+	case CONFIG_RR_MX:
+	case CONFIG_RR_SRV:
+		return local_add_fields(z, name, (size_t)n, r);
 	case CONFIG_RR_TXT:
 		rl = (int)strlen(r->target);
 		if (rl > 255)

@@ -92,6 +92,8 @@ dns:
     - gw.lab.test AAAA 2001:db8::fe
     - alias.lab.test CNAME gw.lab.test
     - note.lab.test TXT "hello lab"
+    - lab.test MX 10 gw.lab.test
+    - _http._tcp.lab.test SRV 0 5 8080 gw.lab.test
 $MANY
   local_domains: [lab.test]
   forward:
@@ -108,7 +110,7 @@ $MANY
     - badvers.test 127.0.0.14:5300 127.0.0.7:5300
 CONF
 
-plan 42
+plan 43
 
 for i in $(seq 1 50); do
 	[ "$(in_ns dig +short +time=1 +tries=1 -p 5300 @127.0.0.2 example.org A)" = 93.184.216.34 ] && break
@@ -171,6 +173,13 @@ else
 fi
 r=$(q note.lab.test TXT)
 check "local TXT record" has "$r" '"hello lab"'
+r=$(in_ns dig +short +time=2 +tries=1 -p 53 @127.0.0.1 lab.test MX 2>&1)
+r2=$(in_ns dig +short +time=2 +tries=1 -p 53 @127.0.0.1 _http._tcp.lab.test SRV 2>&1)
+if [ "$r" = "10 gw.lab.test." ] && [ "$r2" = "0 5 8080 gw.lab.test." ]; then
+	pass "local MX and SRV records"
+else
+	not_ok "local MX and SRV records" "$r" "$r2"
+fi
 
 # Local data too large for UDP: TC, then all of it over TCP
 r=$(q +ignore +bufsize=4096 many.lab.test TXT)

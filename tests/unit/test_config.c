@@ -102,6 +102,8 @@ test_dns_and_http_defaults(void **state)
 		"    - Host.Lab.Test. AAAA 2001:db8::1\n"
 		"    - t.lab.test TXT \"hello world\"\n"
 		"    - 1.2.0.192.in-addr.arpa PTR gw.lab.test.\n"
+		"    - lab.test mx 10 Mail.Lab.Test.\n"
+		"    - _http._tcp.lab.test SRV 0 5 8080 gw.lab.test\n"
 		"http:\n"
 		"  listen: [127.0.0.1]\n"
 		"  root: /srv/www\n"
@@ -123,6 +125,13 @@ test_dns_and_http_defaults(void **state)
 	assert_int_equal(cfg->dns->records[0].type, CONFIG_RR_AAAA);
 	assert_string_equal(cfg->dns->records[1].target, "hello world");
 	assert_string_equal(cfg->dns->records[2].target, "gw.lab.test");
+	assert_int_equal(cfg->dns->records[3].type, CONFIG_RR_MX);
+	assert_int_equal(cfg->dns->records[3].priority, 10);
+	assert_string_equal(cfg->dns->records[3].target, "mail.lab.test");
+	assert_int_equal(cfg->dns->records[4].type, CONFIG_RR_SRV);
+	assert_int_equal(cfg->dns->records[4].priority, 0);
+	assert_int_equal(cfg->dns->records[4].weight, 5);
+	assert_int_equal(cfg->dns->records[4].port, 8080);
 	assert_string_equal(cfg->http->index, CONFIG_DEFAULT_INDEX);
 	assert_true(cfg->http->autoindex);
 	assert_null(cfg->http->access_log);
@@ -229,6 +238,21 @@ static const struct bad_case bad_cases[] = {
 	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
 	 "  records: [\"x.test AAAA 192.0.2.1\"]\n",
 	 4, 13, "not an IPv6"},
+	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
+	 "  records: [\"x.test MX mail.x.test\"]\n",
+	 4, 13, "PREFERENCE NAME"},
+	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
+	 "  records: [\"x.test MX 10 mail.x.test extra\"]\n",
+	 4, 13, "PREFERENCE NAME"},
+	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
+	 "  records: [\"_s._tcp.x.test SRV 1 2 65536 h.x.test\"]\n",
+	 4, 13, "PRIORITY WEIGHT PORT NAME"},
+	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
+	 "  records: [\"_s._tcp.x.test SRV 1 2 3 bad..name\"]\n",
+	 4, 13, "not a domain name"},
+	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
+	 "  records: [\"x.test NS ns.x.test\"]\n",
+	 4, 13, "CNAME, MX, PTR, SRV, TXT"},
 	{"http:\n  listen: [127.0.0.1]\n  root: /x\n  index: ../etc/passwd\n",
 	 4, 10, "file name, not a path"},
 };

@@ -16,17 +16,20 @@
 
 #include "local.h"
 
-static const char yaml[] = "dns:\n"
-			   "  listen: [127.0.0.1:53]\n"
-			   "  upstreams: [127.0.0.2]\n"
-			   "  records:\n"
-			   "    - gw.lab.test A 192.0.2.254\n"
-			   "    - gw.lab.test AAAA 2001:db8::1\n"
-			   "    - www.lab.test CNAME gw.lab.test\n"
-			   "    - txt.lab.test TXT \"hello there\"\n"
-			   "    - 1.2.0.192.in-addr.arpa PTR printer.lab.test\n"
-			   "    - printer.lab.test A 192.0.2.1\n"
-			   "  local_domains: [lab.test]\n";
+static const char yaml[] =
+	"dns:\n"
+	"  listen: [127.0.0.1:53]\n"
+	"  upstreams: [127.0.0.2]\n"
+	"  records:\n"
+	"    - gw.lab.test A 192.0.2.254\n"
+	"    - gw.lab.test AAAA 2001:db8::1\n"
+	"    - www.lab.test CNAME gw.lab.test\n"
+	"    - txt.lab.test TXT \"hello there\"\n"
+	"    - 1.2.0.192.in-addr.arpa PTR printer.lab.test\n"
+	"    - printer.lab.test A 192.0.2.1\n"
+	"    - lab.test MX 10 mail.lab.test\n"
+	"    - _sip._tcp.lab.test SRV 5 60 5060 pbx.lab.test.\n"
+	"  local_domains: [lab.test]\n";
 
 struct fixture {
 	struct config *cfg;
@@ -160,6 +163,31 @@ test_txt(void **state)
 
 	assert_true(n > 0);
 	assert_memory_equal(out + n - 12, "\013hello there", 12);
+}
+
+/* The record's data is its last bytes: numbers, then the name uncompressed. */
+static void
+test_mx_and_srv(void **state)
+{
+	static const uint8_t mx[] = "\0\012\004mail\003lab\004test";
+	static const uint8_t srv[] =
+		"\0\005\0\074\023\304\003pbx\003lab\004test";
+	struct dns_msg r;
+	uint8_t out[600];
+	int n = ask(*state, "lab.test", DNS_TYPE_MX, &r, out);
+
+	assert_true(n > 0);
+	assert_int_equal(r.ancount, 1);
+	assert_true(r.flags & DNS_FLAG_AA);
+	assert_memory_equal(out + n - sizeof(mx), mx, sizeof(mx));
+	n = ask(*state, "_SIP._tcp.lab.test", DNS_TYPE_SRV, &r, out);
+	assert_true(n > 0);
+	assert_int_equal(r.ancount, 1);
+	assert_memory_equal(out + n - sizeof(srv), srv, sizeof(srv));
+	/* the MX owner has no A: NODATA, not NXDOMAIN */
+	assert_true(ask(*state, "lab.test", DNS_TYPE_A, &r, out) > 0);
+	assert_int_equal(DNS_RCODE(r.flags), DNS_RCODE_NOERROR);
+	assert_int_equal(r.ancount, 0);
 }
 
 static void
@@ -331,6 +359,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cname_followed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_txt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mx_and_srv, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_nodata_nxdomain_and_foreign, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_room, setup, teardown),
