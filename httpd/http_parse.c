@@ -70,6 +70,8 @@ static const struct {
 	[HTTP_H_ACCEPT_ENCODING] = {"accept-encoding", 15},
 	[HTTP_H_USER_AGENT] = {"user-agent", 10},
 	[HTTP_H_REFERER] = {"referer", 7},
+	[HTTP_H_IF_MATCH] = {"if-match", 8},
+	[HTTP_H_IF_UNMODIFIED_SINCE] = {"if-unmodified-since", 19},
 };
 
 static const struct {

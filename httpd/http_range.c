@@ -154,6 +154,23 @@ http_etag_match_weak(const char *v, size_t len, const char *etag)
 }
 
 bool
+http_etag_match_strong(const char *v, size_t len, const char *etag)
+{
+	size_t pos = 0, elen = strlen(etag);
+	struct http_span item;
+
+	if (elen == 0 || etag[0] != '"')
+		return false; /* our tag is weak: nothing matches strongly */
+	while (http_list_next(v, len, &pos, &item)) {
+		if (item.len == 1 && v[item.off] == '*')
+			return true;
+		if (item.len == elen && memcmp(v + item.off, etag, elen) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool
 http_if_range_holds(const char *v, size_t len, const char *etag, time_t mtime)
 {
 	time_t t;
@@ -172,4 +189,12 @@ http_not_modified_since(const char *v, size_t len, time_t mtime)
 	time_t t;
 
 	return http_date_parse(v, len, &t) == 0 && mtime <= t;
+}
+
+bool
+http_modified_since(const char *v, size_t len, time_t mtime)
+{
+	time_t t;
+
+	return http_date_parse(v, len, &t) == 0 && mtime > t;
 }

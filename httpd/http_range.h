@@ -49,6 +49,13 @@ enum http_range_result http_range_parse(const char *v, size_t len,
 bool http_etag_match_weak(const char *v, size_t len, const char *etag);
 
 /*
+ * If-Match (RFC 9110 13.1.1): whether the list v[0..len) matches `etag`
+ * (strong comparison: a weak tag on either side never matches; "*"
+ * matches any file).
+ */
+bool http_etag_match_strong(const char *v, size_t len, const char *etag);
+
+/*
  * If-Range (RFC 9110 13.1.5): whether the condition holds, so the Range
  * applies: a strong ETag equal to etag, or an HTTP-date equal to mtime.
  */
@@ -60,5 +67,11 @@ bool http_if_range_holds(const char *v, size_t len, const char *etag,
  * file is not newer (so 304).  An invalid date is ignored (false).
  */
 bool http_not_modified_since(const char *v, size_t len, time_t mtime);
+
+/*
+ * If-Unmodified-Since (RFC 9110 13.1.4): true when the date parses and
+ * the file is newer (so 412).  An invalid date is ignored (false).
+ */
+bool http_modified_since(const char *v, size_t len, time_t mtime);
 
 #endif

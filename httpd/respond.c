@@ -42,6 +42,7 @@ static const struct {
 	RESP_STATUS(405, "Method Not Allowed"),
 	RESP_STATUS(408, "Request Timeout"),
 	RESP_STATUS(411, "Length Required"),
+	RESP_STATUS(412, "Precondition Failed"),
 	RESP_STATUS(413, "Content Too Large"),
 	RESP_STATUS(414, "URI Too Long"),
 	RESP_STATUS(416, "Range Not Satisfiable"),
@@ -387,6 +388,24 @@ resp_accepts_gzip(const struct http_request *r, const char *buf)
 }
 
 /* 304 per RFC 9110 13.2.2: If-None-Match first, else If-Modified-Since. */
+/*
+ * The preconditions of RFC 9110 13.2.2 steps 1 and 2: If-Match, or
+ * without it If-Unmodified-Since; false means 412.
+ */
+static bool
+resp_preconditions_hold(const struct http_request *r, const char *buf,
+			const struct cache_file *f)
+{
+	const struct http_span *im = &r->headers[HTTP_H_IF_MATCH];
+	const struct http_span *ius = &r->headers[HTTP_H_IF_UNMODIFIED_SINCE];
+
+	if (r->has_header[HTTP_H_IF_MATCH])
+		return http_etag_match_strong(buf + im->off, im->len, f->etag);
+	if (r->has_header[HTTP_H_IF_UNMODIFIED_SINCE])
+		return !http_modified_since(buf + ius->off, ius->len, f->mtime);
+	return true;
+}
+
 static bool
 resp_not_modified(const struct http_request *r, const char *buf,
 		  const struct cache_file *f)
@@ -423,6 +442,10 @@ resp_file_status(const struct http_request *r, const char *buf,
 	rf->status = 200;
 	rf->first = 0;
 	rf->last = f->size - 1;
+	if (!resp_preconditions_hold(r, buf, f)) {
+		rf->status = 412;
+		return;
+	}
 	if (resp_not_modified(r, buf, f)) {
 		rf->status = 304;
 		return;
@@ -681,6 +704,10 @@ resp_file(struct conn *c, const struct http_request *r, const char *buf,
 		rf.status = 200;
 		rf.first = 0;
 		rf.last = rf.f->size - 1;
+	}
+	if (rf.status == 412) {
+		resp_error(c, 412, r, buf);
+		return;
 	}
 	if (rf.status == 416) {
 		char cr[64];

@@ -131,6 +131,18 @@ is "$(code -H "If-None-Match: \"other\"" "$U/")" 200 "If-None-Match other: 200"
 is "$(code -H "If-Modified-Since: $lm" "$U/")" 304 "If-Modified-Since: 304"
 is "$(code -r 0-3 -H "If-Range: $etag" "$U/")" 206 "If-Range matching: 206"
 is "$(code -r 0-3 -H 'If-Range: "stale"' "$U/")" 200 "If-Range stale: 200"
+# Preconditions (RFC 9110 13.2.2): If-Match, else If-Unmodified-Since
+is "$(code -H "If-Match: $etag" "$U/")" 200 "If-Match matching: 200"
+is "$(code -H 'If-Match: "other"' "$U/")" 412 "If-Match other: 412"
+is "$(code -H 'If-Match: *' "$U/")" 200 "If-Match *: 200"
+is "$(code -H "If-Match: W/$etag" "$U/")" 412 "If-Match weak: 412 (strong comparison)"
+is "$(code -H 'If-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT' "$U/")" 412 \
+	"If-Unmodified-Since before the file: 412"
+is "$(code -H "If-Unmodified-Since: $lm" "$U/")" 200 "If-Unmodified-Since its date: 200"
+is "$(code -H "If-Match: $etag" -H 'If-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT' "$U/")" 200 \
+	"If-Match holds: If-Unmodified-Since ignored"
+is "$(code -H 'If-Match: "other"' -H "If-None-Match: $etag" "$U/")" 412 \
+	"If-Match fails before If-None-Match is looked at"
 
 # --- precompressed siblings ----------------------------------------------------------
 hdr=$(curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip' "$U/v/text.txt")

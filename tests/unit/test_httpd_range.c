@@ -120,6 +120,19 @@ test_validators(void **state)
 	assert_true(http_not_modified_since(date, HTTP_DATE_LEN, mtime - 5));
 	assert_false(http_not_modified_since(date, HTTP_DATE_LEN, mtime + 1));
 	assert_false(http_not_modified_since("garbage", 7, mtime));
+	/* If-Match: strong comparison only, "*" for any file */
+	assert_true(http_etag_match_strong("\"5f-1a\"", 7, etag));
+	assert_true(http_etag_match_strong("\"x\", \"5f-1a\"", 14, etag));
+	assert_true(http_etag_match_strong("*", 1, etag));
+	assert_false(http_etag_match_strong("W/\"5f-1a\"", 9, etag));
+	assert_false(http_etag_match_strong("\"5f-1b\"", 7, etag));
+	assert_false(http_etag_match_strong("\"5f-1a\"", 7, "W/\"5f-1a\""));
+	assert_false(http_etag_match_strong("", 0, etag));
+	/* If-Unmodified-Since: 412 only when the file is newer */
+	assert_false(http_modified_since(date, HTTP_DATE_LEN, mtime));
+	assert_false(http_modified_since(date, HTTP_DATE_LEN, mtime - 5));
+	assert_true(http_modified_since(date, HTTP_DATE_LEN, mtime + 1));
+	assert_false(http_modified_since("garbage", 7, mtime + 1));
 }
 
 static void
