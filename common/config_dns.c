@@ -49,12 +49,19 @@ dns_word(const char **p)
 	return (size_t)(*p - start);
 }
 
-/* A target name (CNAME, PTR, MX, SRV) into r->target. */
+/*
+ * A target name (CNAME, PTR, MX, SRV) into r->target.  MX and SRV may
+ * name the root, ".": no mail (RFC 7505), no such service (RFC 2782).
+ */
 static int
 dns_record_target(struct check *c, const char *path, struct config_record *r,
 		  const char *data, size_t len)
 {
+	bool root_ok = r->type == CONFIG_RR_MX || r->type == CONFIG_RR_SRV;
+
 	r->target = dns_name_dup(c, data, len);
+	if (r->target != NULL && root_ok && strcmp(r->target, ".") == 0)
+		return 0;
 	if (r->target == NULL || !config_valid_dns_name(r->target)) {
 		check_err(c, path, "'%.*s' is not a domain name", (int)len,
 			  data);

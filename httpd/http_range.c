@@ -159,12 +159,12 @@ http_etag_match_strong(const char *v, size_t len, const char *etag)
 	size_t pos = 0, elen = strlen(etag);
 	struct http_span item;
 
-	if (elen == 0 || etag[0] != '"')
-		return false; /* our tag is weak: nothing matches strongly */
 	while (http_list_next(v, len, &pos, &item)) {
 		if (item.len == 1 && v[item.off] == '*')
-			return true;
-		if (item.len == elen && memcmp(v + item.off, etag, elen) == 0)
+			return true; /* any current file, whatever its tag */
+		/* A weak tag of ours never matches strongly. */
+		if (item.len == elen && memcmp(v + item.off, etag, elen) == 0 &&
+		    etag[0] == '"')
 			return true;
 	}
 	return false;

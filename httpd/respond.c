@@ -387,7 +387,6 @@ resp_accepts_gzip(const struct http_request *r, const char *buf)
 	return false;
 }
 
-/* 304 per RFC 9110 13.2.2: If-None-Match first, else If-Modified-Since. */
 /*
  * The preconditions of RFC 9110 13.2.2 steps 1 and 2: If-Match, or
  * without it If-Unmodified-Since; false means 412.
@@ -406,6 +405,7 @@ resp_preconditions_hold(const struct http_request *r, const char *buf,
 	return true;
 }
 
+/* 304 per RFC 9110 13.2.2: If-None-Match first, else If-Modified-Since. */
 static bool
 resp_not_modified(const struct http_request *r, const char *buf,
 		  const struct cache_file *f)
@@ -430,7 +430,7 @@ struct resp_file {
 	const char *boundary;      /* for them, else NULL */
 };
 
-/* Picks 200, 206, 304 or 416 and the byte range. */
+/* Picks 200, 206, 304, 412 or 416 and the byte range. */
 static void
 resp_file_status(const struct http_request *r, const char *buf,
 		 struct resp_file *rf)

@@ -104,6 +104,7 @@ test_dns_and_http_defaults(void **state)
 		"    - 1.2.0.192.in-addr.arpa PTR gw.lab.test.\n"
 		"    - lab.test mx 10 Mail.Lab.Test.\n"
 		"    - _http._tcp.lab.test SRV 0 5 8080 gw.lab.test\n"
+		"    - null.lab.test MX 0 .\n"
 		"http:\n"
 		"  listen: [127.0.0.1]\n"
 		"  root: /srv/www\n"
@@ -132,6 +133,8 @@ test_dns_and_http_defaults(void **state)
 	assert_int_equal(cfg->dns->records[4].priority, 0);
 	assert_int_equal(cfg->dns->records[4].weight, 5);
 	assert_int_equal(cfg->dns->records[4].port, 8080);
+	/* RFC 7505 null MX: the root as the exchange */
+	assert_string_equal(cfg->dns->records[5].target, ".");
 	assert_string_equal(cfg->http->index, CONFIG_DEFAULT_INDEX);
 	assert_true(cfg->http->autoindex);
 	assert_null(cfg->http->access_log);
@@ -249,6 +252,9 @@ static const struct bad_case bad_cases[] = {
 	 4, 13, "PRIORITY WEIGHT PORT NAME"},
 	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
 	 "  records: [\"_s._tcp.x.test SRV 1 2 3 bad..name\"]\n",
+	 4, 13, "not a domain name"},
+	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
+	 "  records: [\"x.test CNAME .\"]\n",
 	 4, 13, "not a domain name"},
 	{"dns:\n  listen: [127.0.0.1]\n  upstreams: [127.0.0.2]\n"
 	 "  records: [\"x.test NS ns.x.test\"]\n",

@@ -29,6 +29,7 @@ static const char yaml[] =
 	"    - printer.lab.test A 192.0.2.1\n"
 	"    - lab.test MX 10 mail.lab.test\n"
 	"    - _sip._tcp.lab.test SRV 5 60 5060 pbx.lab.test.\n"
+	"    - _ftp._tcp.lab.test SRV 0 0 0 .\n"
 	"  local_domains: [lab.test]\n";
 
 struct fixture {
@@ -184,6 +185,11 @@ test_mx_and_srv(void **state)
 	assert_true(n > 0);
 	assert_int_equal(r.ancount, 1);
 	assert_memory_equal(out + n - sizeof(srv), srv, sizeof(srv));
+	/* RFC 2782 "decidedly not available": the root as the target */
+	n = ask(*state, "_ftp._tcp.lab.test", DNS_TYPE_SRV, &r, out);
+	assert_true(n > 0);
+	assert_int_equal(r.ancount, 1);
+	assert_memory_equal(out + n - 9, "\0\007\0\0\0\0\0\0\0", 9);
 	/* the MX owner has no A: NODATA, not NXDOMAIN */
 	assert_true(ask(*state, "lab.test", DNS_TYPE_A, &r, out) > 0);
 	assert_int_equal(DNS_RCODE(r.flags), DNS_RCODE_NOERROR);
