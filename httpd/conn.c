@@ -351,6 +351,21 @@ conn_sendfile(struct conn *c)
 }
 
 /*
+ * send and sendmsg go to the socket without writev's file layer; one
+ * part (the usual response: head and small body in one buffer) takes
+ * send, which needs no iovec copied in.
+ */
+static ssize_t
+conn_send(int fd, struct iovec *iov, int cnt)
+{
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)cnt};
+
+	if (cnt == 1)
+		return send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+	return sendmsg(fd, &mh, MSG_NOSIGNAL);
+}
+
+/*
  * Writes what is queued.  Returns 1 when everything went out, 0 when
  * the socket is full or this turn's sendfile calls are used up, -1 when
  * the connection is broken.
@@ -366,7 +381,7 @@ conn_flush(struct conn *c)
 	while (c->out != NULL && c->out->n > 0) {
 		cnt = conn_iov(c, iov);
 		if (cnt > 0) {
-			n = writev(c->fd, iov, cnt);
+			n = conn_send(c->fd, iov, cnt);
 			if (n == -1)
 				return errno == EAGAIN || errno == EINTR ? 0
 									 : -1;

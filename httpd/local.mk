@@ -63,7 +63,8 @@ tests_unit_test_httpd_conn_SOURCES = tests/unit/test_httpd_conn.c \
 tests_unit_test_httpd_conn_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/httpd
 tests_unit_test_httpd_conn_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_httpd_conn_LDADD = $(UNIT_LDADD)
-tests_unit_test_httpd_conn_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc
+tests_unit_test_httpd_conn_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc \
+	-Wl,--wrap=send
 
 integration_tests += \
 	tests/integration/httpd_basic.sh \

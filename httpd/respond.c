@@ -18,6 +18,8 @@
 #include "server.h"
 
 #define RESP_ALLOW "GET, HEAD"
+/* Bodies up to this size are copied behind their head (see resp_file). */
+#define RESP_INLINE_MAX 1024
 
 /* Each status with its reason and its whole status line. */
 #define RESP_STATUS(code, reason)                                       \
@@ -726,7 +728,11 @@ resp_file(struct conn *c, const struct http_request *r, const char *buf,
 	resp_connection(c, &h, r);
 	if (rf.status == 304 || r->method == HTTP_METHOD_HEAD)
 		len = 0;
-	if (len > 0 && rf.f->data != NULL) {
+	if (len > 0 && rf.f->data != NULL && len <= RESP_INLINE_MAX &&
+	    h.cap - h.len >= len) {
+		/* One buffer: the write takes one part, not two. */
+		hb_mem(&h, rf.f->data + rf.first, (size_t)len);
+	} else if (len > 0 && rf.f->data != NULL) {
 		it->body = rf.f->data + rf.first;
 		it->blen = (size_t)len;
 	} else if (len > 0) {

@@ -45,6 +45,23 @@ __wrap_malloc(size_t size)
 	return __real_malloc(size);
 }
 
+ssize_t __real_send(int fd, const void *buf, size_t len, int flags);
+ssize_t __wrap_send(int fd, const void *buf, size_t len, int flags);
+
+static unsigned sends;       /* send() calls since the test cleared it */
+static char last_send[4096]; /* what the last one carried */
+
+ssize_t
+__wrap_send(int fd, const void *buf, size_t len, int flags)
+{
+	size_t keep = len < sizeof(last_send) - 1 ? len : sizeof(last_send) - 1;
+
+	sends++;
+	memcpy(last_send, buf, keep);
+	last_send[keep] = '\0';
+	return __real_send(fd, buf, len, flags);
+}
+
 /* What conn.c and respond.c need from server.c. */
 const char *
 server_head(struct server *s)
@@ -188,6 +205,23 @@ test_answers(void **state)
 	assert_false(eof);
 }
 
+/* A small cached file: its head and body go out in one send(). */
+static void
+test_small_file_one_send(void **state)
+{
+	struct fixture *f = *state;
+	char out[4096];
+	bool eof;
+
+	exchange(f, REQ, out, sizeof(out), &eof); /* loads the cache */
+	sends = 0;
+	exchange(f, REQ, out, sizeof(out), &eof);
+	assert_non_null(strstr(out, "HTTP/1.1 200"));
+	assert_int_equal(sends, 1);
+	assert_non_null(strstr(last_send, "HTTP/1.1 200"));
+	assert_non_null(strstr(last_send, "\r\n\r\nhello\n"));
+}
+
 /* No output buffer for the first: nothing may answer it, not even the
  * second request's response; the connection ends. */
 static void
@@ -310,6 +344,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small_file_one_send, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_memory_closes,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
