@@ -34,17 +34,11 @@ LD_PRELOAD=$SHIM LG_REINIT_DELAY_MS=3000 \
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
 	dnsfwd_start "$TMP/lab.yaml"
 
-workers_of() {
-	local st
-	for st in /proc/[0-9]*/stat; do
-		sed -n 's/^\([0-9]*\) (.*) [A-Za-z] \([0-9]*\) .*/\1 \2/p' "$st" 2>/dev/null
-	done | awk -v p="$1" '$2 == p { print $1 }'
-}
 # The worker set up: it logs its statistics on SIGUSR1.
 uptime_lines() { grep -c "dnsfwd\[$1\]: notice: stats: uptime" "$LG_LOG"; }
 set_up() { kill -USR1 "$1" && sleep 0.3 && [ "$(uptime_lines "$1")" -ge 1 ]; }
 
-first=$(workers_of "$DPID")
+first=$(lg_children "$DPID")
 if lg_wait_for 20 set_up "$first"; then
 	pass "the worker runs its own loop after the shim's delay"
 else
@@ -57,7 +51,7 @@ parent_before=$(uptime_lines "$DPID")
 kill -KILL "$first"
 new=""
 for i in $(seq 1 200); do
-	new=$(workers_of "$DPID" | grep -vx "$first")
+	new=$(lg_children "$DPID" | grep -vx "$first")
 	[ -n "$new" ] && break
 	sleep 0.01
 done

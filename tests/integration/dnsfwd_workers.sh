@@ -26,18 +26,10 @@ plan 9
 dnsfwd_start "$TMP/lab.yaml"
 sleep 0.3
 
-# The workers: every process whose parent (field 4 of /proc/PID/stat,
-# after the name in parentheses) is the daemon.
-workers_of() {
-	local st
-	for st in /proc/[0-9]*/stat; do
-		sed -n 's/^\([0-9]*\) (.*) [A-Za-z] \([0-9]*\) .*/\1 \2/p' "$st" 2>/dev/null
-	done | awk -v p="$1" '$2 == p { print $1 }'
-}
 # Waits until the daemon has N workers, none of them in OLD.
 new_workers() {
 	local w
-	w=$(workers_of "$DPID")
+	w=$(lg_children "$DPID")
 	[ "$(grep -c . <<<"$w")" = "$1" ] || return 1
 	for k in $2; do grep -qx "$k" <<<"$w" && return 1; done
 	return 0
@@ -45,7 +37,7 @@ new_workers() {
 replaced_or_given_up() {
 	new_workers 2 "$1" || grep -q "no longer replaced" "$LG_LOG"
 }
-kids=$(workers_of "$DPID")
+kids=$(lg_children "$DPID")
 n=$(echo "$kids" | grep -c .)
 if [ "$n" = 2 ]; then
 	pass "workers: 3 runs two worker processes beside the first"
@@ -96,7 +88,7 @@ kill -KILL "$victim"
 if lg_wait_for 10 new_workers 2 "$victim"; then
 	pass "a worker killed with SIGKILL is replaced"
 else
-	not_ok "a worker killed with SIGKILL is replaced" "workers: $(workers_of "$DPID")" "$(tail -5 "$LG_LOG")"
+	not_ok "a worker killed with SIGKILL is replaced" "workers: $(lg_children "$DPID")" "$(tail -5 "$LG_LOG")"
 fi
 good=0
 for i in $(seq 1 30); do
@@ -116,13 +108,13 @@ fi
 # WORKERS_CRASH_LIMIT (5) deaths within a minute, the next is not replaced.
 for i in $(seq 1 8); do
 	grep -q "no longer replaced" "$LG_LOG" && break
-	cur=$(workers_of "$DPID")
+	cur=$(lg_children "$DPID")
 	victim=$(head -n 1 <<<"$cur")
 	kill -KILL "$victim"
 	lg_wait_for 10 replaced_or_given_up "$victim" || break
 done
 sleep 1
-kids=$(workers_of "$DPID")
+kids=$(lg_children "$DPID")
 if grep -q "died 6 times within 60 s: no longer replaced" "$LG_LOG" &&
 	[ "$(grep -c . <<<"$kids")" = 1 ] &&
 	[ "$(in_ns dig +short +time=2 +tries=1 @127.0.0.1 gw.lab.test A)" = 192.0.2.253 ]; then

@@ -35,18 +35,10 @@ not_ok() {
 	[ $# -gt 0 ] && diag "$@"
 	return 0
 }
-# The workers: every process whose parent (field 4 of /proc/PID/stat,
-# after the name in parentheses) is the daemon.
-workers_of() {
-	local st
-	for st in /proc/[0-9]*/stat; do
-		sed -n 's/^\([0-9]*\) (.*) [A-Za-z] \([0-9]*\) .*/\1 \2/p' "$st" 2>/dev/null
-	done | awk -v p="$1" '$2 == p { print $1 }'
-}
 # The daemon has N workers, none of them in OLD.
 new_workers() {
 	local w k
-	w=$(workers_of "$HP")
+	w=$(lg_children "$HP")
 	[ "$(grep -c . <<<"$w")" = "$1" ] || return 1
 	for k in $2; do grep -qx "$k" <<<"$w" && return 1; done
 	return 0
@@ -89,7 +81,7 @@ if ! lg_start_daemon "$HTTPD_BIN" -c "$CFG"; then
 fi
 HP=$LG_PID
 lg_wait_for 10 new_workers 2 ""
-kids=$(workers_of "$HP")
+kids=$(lg_children "$HP")
 seen=$kids
 is "$(grep -c . <<<"$kids")" 2 "workers: 3 runs two worker processes"
 is "$(answered 10 a)" 10 "10 GETs answered"
@@ -101,9 +93,9 @@ if lg_wait_for 10 new_workers 2 "$victim"; then
 	pass "a worker killed with SIGKILL is replaced by a new child of the daemon"
 else
 	not_ok "a worker killed with SIGKILL is replaced by a new child of the daemon" \
-		"workers: $(workers_of "$HP" | tr '\n' ' ')" "$(tail -5 "$LG_LOG")"
+		"workers: $(lg_children "$HP" | tr '\n' ' ')" "$(tail -5 "$LG_LOG")"
 fi
-new=$(workers_of "$HP" | grep -vxF "$kids" | head -n 1)
+new=$(lg_children "$HP" | grep -vxF "$kids" | head -n 1)
 seen="$seen $new"
 like "$(grep "worker $victim killed by signal 9" "$LG_LOG")" . \
 	"the death is logged with its signal"
@@ -150,13 +142,13 @@ fi
 for i in $(seq 1 8); do
 	grep -q "no longer replaced" "$LG_LOG" && break
 	answered 6 "c$i" >/dev/null
-	victim=$(workers_of "$HP" | head -n 1)
+	victim=$(lg_children "$HP" | head -n 1)
 	kill -KILL "$victim"
 	lg_wait_for 10 replaced_or_given_up "$victim" || break
-	seen="$seen $(workers_of "$HP" | tr '\n' ' ')"
+	seen="$seen $(lg_children "$HP" | tr '\n' ' ')"
 done
 lg_wait_for 5 new_workers 1 ""
-kids=$(workers_of "$HP")
+kids=$(lg_children "$HP")
 if grep -q "workers died 6 times within 60 s: no longer replaced" "$LG_LOG" &&
 	[ "$(grep -c . <<<"$kids")" = 1 ]; then
 	pass "a crash loop is given up with a log line; one worker left"
@@ -203,7 +195,7 @@ if ! LD_PRELOAD=$SHIM LG_REINIT_DELAY_MS=3000 \
 fi
 HP=$LG_PID
 lg_wait_for 10 new_workers 1 ""
-w=$(workers_of "$HP")
+w=$(lg_children "$HP")
 [ -n "$w" ] && kill -USR1 "$w"
 [ -n "$w" ] && lg_wait_for 20 more_lines "$w" "stats: uptime" 0
 sleep 0.5
@@ -234,7 +226,7 @@ if ! lg_start_daemon "$HTTPD_BIN" -c "$CFG"; then
 fi
 HP=$LG_PID
 lg_wait_for 10 new_workers 1 ""
-w=$(workers_of "$HP")
+w=$(lg_children "$HP")
 [ -n "$w" ] && lg_track "$w" httpd && lg_wait_for 10 dropped "$w"
 kill -KILL "$HP"
 if [ -n "$w" ] && lg_wait_for 10 gone "$w"; then

@@ -361,9 +361,11 @@ lg_notified() {
 
 # --- cleanup and the watchdog ----------------------------------------------------------
 
-lg__children() {
+# The children of PID, one per line (the workers of a daemon, in tests).
+lg_children() {
 	ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '
 }
+lg__children() { lg_children "$1"; }
 
 # Every descendant of PID (deepest last), not PID itself.
 lg__descendants() {
