@@ -11,7 +11,6 @@
 #include "http_parse.h"
 
 #include <string.h>
-#include <strings.h>
 
 #include "http_util.h"
 #include "num.h"
@@ -145,13 +144,33 @@ http_method_lookup(const char *s, size_t len)
 {
 	size_t i;
 
-	/* Methods are case-sensitive (RFC 9110 9.1). */
+	/* Methods are case-sensitive (RFC 9110 9.1); GET is most of them. */
+	if (len == 3 && s[0] == 'G' && s[1] == 'E' && s[2] == 'T')
+		return HTTP_METHOD_GET;
 	for (i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {
 		if (http_methods[i].len == len &&
 		    memcmp(http_methods[i].name, s, len) == 0)
 			return http_methods[i].method;
 	}
 	return HTTP_METHOD_OTHER;
+}
+
+/*
+ * Whether the field name s[0..len) equals lc, a lowercase name made of
+ * letters and '-'.  s holds tchars only (the parser checked), and for a
+ * tchar b, (b | 0x20) is a lowercase letter only when b is that letter
+ * in either case, and '-' only when b is '-': one OR folds the case.
+ */
+static inline bool
+http_name_eq(const char *s, const char *lc, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (((unsigned char)s[i] | 0x20) != (unsigned char)lc[i])
+			return false;
+	}
+	return true;
 }
 
 static int
@@ -161,7 +180,7 @@ http_header_lookup(const char *s, size_t len)
 
 	for (i = 0; i < HTTP_H_COUNT; i++) {
 		if (http_header_names[i].len == len &&
-		    strncasecmp(http_header_names[i].name, s, len) == 0)
+		    http_name_eq(s, http_header_names[i].name, len))
 			return i;
 	}
 	return -1;
@@ -255,8 +274,7 @@ http_header_done(struct http_parser *p, const char *buf)
 	case HTTP_H_HOST:
 		if (r->has_header[h])
 			return HTTP_PARSE_DUPLICATE_HEADER;
-		if (memchr(v, ' ', vlen) != NULL || memchr(v, '\t', vlen) ||
-		    memchr(v, '/', vlen) != NULL)
+		if (p->value_blank || memchr(v, '/', vlen) != NULL)
 			return HTTP_PARSE_BAD_HEADER;
 		break;
 	case HTTP_H_CONTENT_LENGTH:
@@ -279,13 +297,13 @@ http_header_done(struct http_parser *p, const char *buf)
 	return HTTP_PARSE_OK;
 }
 
-/* The empty line: checks that need the whole head (RFC 9112 3.2, 6.1). */
+/* The empty line at pos: checks that need the whole head (RFC 9112 3.2, 6.1). */
 static enum http_parse_status
-http_head_done(struct http_parser *p)
+http_head_done(struct http_parser *p, uint32_t pos)
 {
 	struct http_request *r = &p->req;
 
-	r->head_len = p->pos + 1;
+	r->head_len = pos + 1;
 	if (r->has_header[HTTP_H_TRANSFER_ENCODING]) {
 		if (r->has_header[HTTP_H_CONTENT_LENGTH])
 			return HTTP_PARSE_CL_AND_TE;
@@ -297,119 +315,167 @@ http_head_done(struct http_parser *p)
 	return HTTP_PARSE_OK;
 }
 
-static enum http_parse_status
-http_method_done(struct http_parser *p, const char *buf)
+/* The method ends at pos (the SP). */
+static void
+http_method_done(struct http_parser *p, const char *buf, uint32_t pos)
 {
 	struct http_request *r = &p->req;
 
 	r->method_s.off = p->mark;
-	r->method_s.len = p->pos - p->mark;
+	r->method_s.len = pos - p->mark;
 	r->method = http_method_lookup(buf + p->mark, r->method_s.len);
-	return HTTP_PARSE_OK;
 }
 
+/* The target ends at pos (the SP). */
 static void
-http_target_done(struct http_parser *p)
+http_target_done(struct http_parser *p, uint32_t pos)
 {
 	struct http_request *r = &p->req;
 
-	r->target.len = p->pos - r->target.off;
+	r->target.len = pos - r->target.off;
 	if (r->query.off != 0)
-		r->query.len = p->pos - r->query.off;
+		r->query.len = pos - r->query.off;
 	else
-		r->path.len = p->pos - r->path.off;
+		r->path.len = pos - r->path.off;
 }
 
 /*
  * Runs of ordinary bytes are consumed by these loops rather than one turn
- * of the state machine each.  Both leave p->pos on the run's last byte
- * and stop before any byte the state machine must judge.
+ * of the state machine each.  Each takes the position of a byte already
+ * judged part of the run, returns the position of the run's last byte,
+ * and stops before any byte the state machine must judge.
  */
 
-/* A path or query from the plain byte at p->pos; a byte at the
- * max_target bound is left for the caller's length check. */
-static void
-http_skip_target(struct http_parser *p, const char *buf, size_t len)
+/* A method's tchars, up to HTTP_PARSE_MAX_METHOD (the byte past that
+ * bound is left for the caller's length check). */
+static uint32_t
+http_skip_method(const struct http_parser *p, const char *buf, size_t len,
+		 uint32_t pos)
+{
+	size_t end = (size_t)p->mark + HTTP_PARSE_MAX_METHOD;
+
+	if (end > len)
+		end = len;
+	while (pos + 1 < end && http_is_tchar((unsigned char)buf[pos + 1]))
+		pos++;
+	return pos;
+}
+
+/* A path or query; a byte at the max_target bound is left for the
+ * caller's length check. */
+static uint32_t
+http_skip_target(const struct http_parser *p, const char *buf, size_t len,
+		 uint32_t pos)
 {
 	size_t end = (size_t)p->req.target.off + p->max_target;
 
 	if (end > len)
 		end = len;
-	while (p->pos + 1 < end &&
-	       (http_char_class[(unsigned char)buf[p->pos + 1]] & HTTP_CC_PATH))
-		p->pos++;
+	while (pos + 1 < end &&
+	       (http_char_class[(unsigned char)buf[pos + 1]] & HTTP_CC_PATH))
+		pos++;
+	return pos;
 }
 
-/* A field value from the field-vchar at p->pos, up to its line end;
- * value_end follows the last field-vchar, so trailing OWS is dropped. */
-static void
-http_skip_value(struct http_parser *p, const char *buf, size_t len)
+/* A field name's tchars. */
+static uint32_t
+http_skip_name(const char *buf, size_t len, uint32_t pos)
 {
-	uint8_t cc;
+	while (pos + 1 < len && http_is_tchar((unsigned char)buf[pos + 1]))
+		pos++;
+	return pos;
+}
 
-	p->value_end = p->pos + 1;
-	while (p->pos + 1 < len) {
-		cc = http_char_class[(unsigned char)buf[p->pos + 1]];
-		if (cc & HTTP_CC_VCHAR)
-			p->value_end = p->pos + 2;
-		else if (!(cc & HTTP_CC_WS))
-			break;
-		p->pos++;
+/* A field value, up to its line end; value_end follows the last
+ * field-vchar, so trailing OWS is dropped.  Blanks inside a value are
+ * rare: runs of field-vchars are taken first. */
+static uint32_t
+http_skip_value(struct http_parser *p, const char *buf, size_t len,
+		uint32_t pos)
+{
+	uint32_t blank;
+
+	for (;;) {
+		while (pos + 1 < len &&
+		       (http_char_class[(unsigned char)buf[pos + 1]] &
+			HTTP_CC_VCHAR))
+			pos++;
+		p->value_end = pos + 1;
+		blank = pos;
+		while (blank + 1 < len &&
+		       (http_char_class[(unsigned char)buf[blank + 1]] &
+			HTTP_CC_WS))
+			blank++;
+		if (blank == pos || blank + 1 >= len ||
+		    !(http_char_class[(unsigned char)buf[blank + 1]] &
+		      HTTP_CC_VCHAR))
+			return blank;
+		p->value_blank = true;
+		pos = blank + 1;
 	}
 }
 
+/*
+ * The scan position and state are locals while the loop runs, saved to
+ * the parser when it stops: buf is char data, which may alias *p, so
+ * fields of *p would be reloaded from memory after every store.
+ */
 enum http_parse_status
 http_parse_request(struct http_parser *p, const char *buf, size_t len)
 {
 	struct http_request *r = &p->req;
-	enum http_parse_status st;
+	enum http_parse_status st = HTTP_PARSE_AGAIN;
+	uint32_t pos = p->pos;
+	unsigned state = p->state;
 	unsigned char c;
 
 	if (len > UINT32_MAX)
 		len = UINT32_MAX;
-	for (; p->pos < len; p->pos++) {
-		c = (unsigned char)buf[p->pos];
-		switch (p->state) {
+	for (; pos < len; pos++) {
+		c = (unsigned char)buf[pos];
+		switch (state) {
 		case S_START:
 			if (c == '\r') {
-				p->state = S_START_LF;
+				state = S_START_LF;
 				break;
 			}
 			if (c == '\n')
 				break;
 			if (!http_is_tchar(c))
 				return HTTP_PARSE_BAD_METHOD;
-			p->mark = p->pos;
-			p->state = S_METHOD;
+			p->mark = pos;
+			pos = http_skip_method(p, buf, len, pos);
+			state = S_METHOD;
 			break;
 		case S_START_LF:
 			if (c != '\n')
 				return HTTP_PARSE_BAD_REQUEST_LINE;
-			p->state = S_START;
+			state = S_START;
 			break;
 		case S_METHOD:
 			if (c == ' ') {
-				http_method_done(p, buf);
-				p->state = S_TARGET_START;
+				http_method_done(p, buf, pos);
+				state = S_TARGET_START;
 				break;
 			}
 			if (!http_is_tchar(c))
 				return HTTP_PARSE_BAD_METHOD;
-			if (p->pos - p->mark >= HTTP_PARSE_MAX_METHOD)
+			if (pos - p->mark >= HTTP_PARSE_MAX_METHOD)
 				return HTTP_PARSE_METHOD_TOO_LONG;
+			pos = http_skip_method(p, buf, len, pos);
 			break;
 		case S_TARGET_START:
-			r->target.off = p->pos;
-			p->mark = p->pos;
+			r->target.off = pos;
+			p->mark = pos;
 			if (c == '/') {
-				r->path.off = p->pos;
-				p->state = S_TARGET;
+				r->path.off = pos;
+				state = S_TARGET;
 			} else if (c == 'h' || c == 'H') {
-				p->state = S_TARGET_ABS;
+				state = S_TARGET_ABS;
 			} else if (c == '*' &&
 				   r->method == HTTP_METHOD_OPTIONS) {
-				r->path.off = p->pos;
-				p->state = S_TARGET;
+				r->path.off = pos;
+				state = S_TARGET;
 			} else {
 				return c == ' ' ? HTTP_PARSE_BAD_REQUEST_LINE
 						: HTTP_PARSE_BAD_TARGET;
@@ -417,82 +483,82 @@ http_parse_request(struct http_parser *p, const char *buf, size_t len)
 			break;
 		case S_TARGET_ABS:
 			/* absolute-form (RFC 9112 3.2.2): "http://" only */
-			if (c != (unsigned char)"http://"[p->pos - p->mark] &&
-			    c != (unsigned char)"HTTP://"[p->pos - p->mark])
+			if (c != (unsigned char)"http://"[pos - p->mark] &&
+			    c != (unsigned char)"HTTP://"[pos - p->mark])
 				return HTTP_PARSE_BAD_TARGET;
-			if (p->pos - p->mark == 6) {
-				p->mark = p->pos + 1;
-				p->state = S_TARGET_AUTH;
+			if (pos - p->mark == 6) {
+				p->mark = pos + 1;
+				state = S_TARGET_AUTH;
 			}
 			break;
 		case S_TARGET_AUTH:
 			if (c == '/') {
-				if (p->pos == p->mark)
+				if (pos == p->mark)
 					return HTTP_PARSE_BAD_TARGET;
-				r->path.off = p->pos;
-				p->state = S_TARGET;
+				r->path.off = pos;
+				state = S_TARGET;
 				break;
 			}
 			if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#' ||
 			    c == '@')
 				return HTTP_PARSE_BAD_TARGET;
-			if (p->pos - r->target.off >= p->max_target)
+			if (pos - r->target.off >= p->max_target)
 				return HTTP_PARSE_TARGET_TOO_LONG;
 			break;
 		case S_TARGET:
 		case S_QUERY:
 			if (http_char_class[c] & HTTP_CC_PATH) {
-				if (p->pos - r->target.off >= p->max_target)
+				if (pos - r->target.off >= p->max_target)
 					return HTTP_PARSE_TARGET_TOO_LONG;
-				http_skip_target(p, buf, len);
+				pos = http_skip_target(p, buf, len, pos);
 				break;
 			}
 			if (c == ' ') {
-				http_target_done(p);
-				p->mark = p->pos + 1;
-				p->state = S_VERSION;
+				http_target_done(p, pos);
+				p->mark = pos + 1;
+				state = S_VERSION;
 				break;
 			}
 			if (c < 0x21 || c >= 0x7f || c == '#')
 				return c == '\r' || c == '\n'
 					       ? HTTP_PARSE_BAD_REQUEST_LINE
 					       : HTTP_PARSE_BAD_TARGET;
-			if (p->pos - r->target.off >= p->max_target)
+			if (pos - r->target.off >= p->max_target)
 				return HTTP_PARSE_TARGET_TOO_LONG;
-			if (c == '?' && p->state == S_TARGET) {
-				r->path.len = p->pos - r->path.off;
-				r->query.off = p->pos + 1;
-				p->state = S_QUERY;
+			if (c == '?' && state == S_TARGET) {
+				r->path.len = pos - r->path.off;
+				r->query.off = pos + 1;
+				state = S_QUERY;
 			}
 			break;
 		case S_VERSION:
-			if (p->pos == p->mark && len - p->pos >= 5 &&
-			    memcmp(buf + p->pos, "HTTP/", 5) == 0) {
-				p->pos += 4;
-				p->state = S_VER_MAJOR;
+			if (pos == p->mark && len - pos >= 5 &&
+			    memcmp(buf + pos, "HTTP/", 5) == 0) {
+				pos += 4;
+				state = S_VER_MAJOR;
 				break;
 			}
-			if (c != (unsigned char)"HTTP/"[p->pos - p->mark])
+			if (c != (unsigned char)"HTTP/"[pos - p->mark])
 				return HTTP_PARSE_BAD_VERSION;
-			if (p->pos - p->mark == 4)
-				p->state = S_VER_MAJOR;
+			if (pos - p->mark == 4)
+				state = S_VER_MAJOR;
 			break;
 		case S_VER_MAJOR:
 			if (c < '0' || c > '9')
 				return HTTP_PARSE_BAD_VERSION;
 			r->version_major = c - '0';
-			p->state = S_VER_DOT;
+			state = S_VER_DOT;
 			break;
 		case S_VER_DOT:
 			if (c != '.')
 				return HTTP_PARSE_BAD_VERSION;
-			p->state = S_VER_MINOR;
+			state = S_VER_MINOR;
 			break;
 		case S_VER_MINOR:
 			if (c < '0' || c > '9')
 				return HTTP_PARSE_BAD_VERSION;
 			r->version_minor = c - '0';
-			p->state = S_VER_END;
+			state = S_VER_END;
 			break;
 		case S_VER_END:
 			if (c != '\r' && c != '\n')
@@ -501,84 +567,94 @@ http_parse_request(struct http_parser *p, const char *buf, size_t len)
 				return HTTP_PARSE_VERSION_UNSUPPORTED;
 			if (r->version_minor > 1)
 				r->version_minor = 1;
-			p->state = c == '\r' ? S_RL_LF : S_HDR_START;
+			state = c == '\r' ? S_RL_LF : S_HDR_START;
 			break;
 		case S_RL_LF:
 			if (c != '\n')
 				return HTTP_PARSE_BAD_REQUEST_LINE;
-			p->state = S_HDR_START;
+			state = S_HDR_START;
 			break;
 		case S_HDR_START:
 			if (c == '\r') {
-				p->state = S_END_LF;
+				state = S_END_LF;
 				break;
 			}
-			if (c == '\n')
-				return http_head_done(p);
+			if (c == '\n') {
+				st = http_head_done(p, pos);
+				goto out;
+			}
 			if (c == ' ' || c == '\t')
 				return r->header_count > 0
 					       ? HTTP_PARSE_OBS_FOLD
 					       : HTTP_PARSE_BAD_HEADER;
 			if (!http_is_tchar(c))
 				return HTTP_PARSE_BAD_HEADER;
-			p->mark = p->pos;
-			p->state = S_HDR_NAME;
+			p->mark = pos;
+			pos = http_skip_name(buf, len, pos);
+			state = S_HDR_NAME;
 			break;
 		case S_HDR_NAME:
 			if (c == ':') {
-				p->name_end = p->pos;
-				p->state = S_HDR_OWS;
+				p->name_end = pos;
+				state = S_HDR_OWS;
 				break;
 			}
 			if (!http_is_tchar(c))
 				return HTTP_PARSE_BAD_HEADER;
-			while (p->pos + 1 < len &&
-			       http_is_tchar((unsigned char)buf[p->pos + 1]))
-				p->pos++;
+			pos = http_skip_name(buf, len, pos);
 			break;
 		case S_HDR_OWS:
 			if (c == ' ' || c == '\t')
 				break;
-			p->value_start = p->pos;
-			p->value_end = p->pos;
+			p->value_start = pos;
+			p->value_end = pos;
+			p->value_blank = false;
 			if (c == '\r' || c == '\n') {
-				p->state = S_HDR_VALUE;
-				p->pos--; /* let S_HDR_VALUE end the line */
+				state = S_HDR_VALUE;
+				pos--; /* let S_HDR_VALUE end the line */
 				break;
 			}
 			if (!http_is_field_vchar(c))
 				return HTTP_PARSE_BAD_HEADER;
-			http_skip_value(p, buf, len);
-			p->state = S_HDR_VALUE;
+			pos = http_skip_value(p, buf, len, pos);
+			state = S_HDR_VALUE;
 			break;
 		case S_HDR_VALUE:
 			if (c == '\r' || c == '\n') {
 				st = http_header_done(p, buf);
 				if (st != HTTP_PARSE_OK)
 					return st;
-				p->state = c == '\r' ? S_HDR_LF : S_HDR_START;
+				st = HTTP_PARSE_AGAIN;
+				state = c == '\r' ? S_HDR_LF : S_HDR_START;
 				break;
 			}
 			if (c == ' ' || c == '\t')
 				break;
 			if (!http_is_field_vchar(c))
 				return HTTP_PARSE_BAD_HEADER;
-			http_skip_value(p, buf, len);
+			if (pos != p->value_end) /* blanks came before it */
+				p->value_blank = true;
+			pos = http_skip_value(p, buf, len, pos);
 			break;
 		case S_HDR_LF:
 			if (c != '\n')
 				return HTTP_PARSE_BAD_HEADER;
-			p->state = S_HDR_START;
+			state = S_HDR_START;
 			break;
 		case S_END_LF:
 			if (c != '\n')
 				return HTTP_PARSE_BAD_HEADER;
-			return http_head_done(p);
+			st = http_head_done(p, pos);
+			goto out;
 		default:
 			return HTTP_PARSE_BAD_REQUEST_LINE;
 		}
 	}
-	return HTTP_PARSE_AGAIN;
+out:
+	/* After an error the caller starts again: only these need saving. */
+	p->pos = pos;
+	p->state = state;
+	return st;
 }
 
 /* --- chunked bodies (RFC 9112 7.1) --- */

@@ -99,6 +99,7 @@ struct http_parser {
 	uint32_t name_end; /* header: end of the name */
 	uint32_t value_start;
 	uint32_t value_end;   /* last non-blank byte + 1 */
+	bool value_blank;     /* SP or HTAB inside the value */
 	unsigned max_headers; /* 431 past this many */
 	uint32_t max_target;  /* 414 past this many bytes */
 	struct http_request req;

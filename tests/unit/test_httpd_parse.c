@@ -180,6 +180,11 @@ test_bad_headers(void **state)
 		 HTTP_PARSE_DUPLICATE_HEADER, 400, 0},
 		{"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", HTTP_PARSE_BAD_HEADER,
 		 400, 0},
+		/* blanks inside Host, also where a feed splits them off */
+		{"GET / HTTP/1.1\r\nHost:  a \t b  \r\n\r\n",
+		 HTTP_PARSE_BAD_HEADER, 400, 0},
+		{"GET / HTTP/1.1\r\nHost: a.b\tc\r\n\r\n",
+		 HTTP_PARSE_BAD_HEADER, 400, 0},
 		{"GET / HTTP/1.1\r\nHost : a\r\n\r\n", HTTP_PARSE_BAD_HEADER,
 		 400, 0},
 		{"GET / HTTP/1.1\r\n: a\r\n\r\n", HTTP_PARSE_BAD_HEADER, 400,
