@@ -12,15 +12,17 @@
 #include <stdint.h>
 #include <time.h>
 
-/* Reads CLOCK_MONOTONIC and CLOCK_REALTIME into the cache. */
+/* Reads the coarse monotonic clock (to a kernel tick, a few ms) and the
+ * wall clock (seconds) into the cache. */
 void clock_refresh(void);
-/* Cached monotonic time, milliseconds since an arbitrary start. */
+/* Cached monotonic time, milliseconds since an arbitrary start, to a
+ * tick: never compare it with clock_mono_ms_now(). */
 uint64_t clock_mono_ms(void);
 /* Cached monotonic time, whole seconds. */
 time_t clock_mono_s(void);
 /* Cached wall-clock time (for lease times, HTTP dates, logs). */
 time_t clock_wall(void);
-/* Uncached monotonic milliseconds (for timing a single operation). */
+/* Uncached, exact monotonic milliseconds (for timing one operation). */
 uint64_t clock_mono_ms_now(void);
 
 #endif
