@@ -26,15 +26,18 @@ struct cache_probe {
 	struct stat sb;
 };
 
+/* FNV-1a of the path; *len gets its length, for the key compare. */
 static uint32_t
-cache_hash(const char *s)
+cache_hash(const char *s, size_t *len)
 {
+	const char *p = s;
 	uint32_t h = 2166136261u;
 
-	while (*s != '\0') {
-		h ^= (unsigned char)*s++;
+	while (*p != '\0') {
+		h ^= (unsigned char)*p++;
 		h *= 16777619u;
 	}
+	*len = (size_t)(p - s);
 	return h;
 }
 
@@ -52,10 +55,12 @@ cache_file_clear(struct cache *c, struct cache_file *f)
 	f->fd = -1;
 	if (f->data != NULL)
 		c->st.bytes -= f->size;
-	free(f->data);
+	if (f->head_body_len == 0) /* else data is inside head */
+		free(f->data);
 	f->data = NULL;
 	free(f->head);
 	f->head = NULL;
+	f->head_body_len = 0;
 }
 
 static void
@@ -324,6 +329,16 @@ cache_file_head(struct cache_file *f, const char *type, bool gz, bool has_gz)
 		return;
 	f->head = head;
 	f->head_len = (size_t)n;
+	if (f->data == NULL || f->size > CACHE_HEAD_BODY_MAX ||
+	    (head = realloc(head, (size_t)n + 3 + f->size)) == NULL)
+		return;
+	memcpy(head + n, "\r\n", 2);
+	memcpy(head + n + 2, f->data, f->size);
+	head[n + 2 + f->size] = '\0';
+	free(f->data); /* one copy of the bytes, the budget's */
+	f->data = head + n + 2;
+	f->head = head;
+	f->head_body_len = (size_t)n + 2 + f->size;
 }
 
 static struct cache_entry *
@@ -332,8 +347,10 @@ cache_build(struct cache *c, const char *path, uint32_t hash,
 {
 	struct cache_entry *e = calloc(1, sizeof(*e));
 
-	if (e != NULL)
+	if (e != NULL) {
 		e->key = strdup(path);
+		e->key_len = strlen(path);
+	}
 	if (e == NULL || e->key == NULL) {
 		free(e);
 		if (m->fd != -1)
@@ -402,22 +419,17 @@ cache_probe_all(struct cache *c, const char *path, struct cache_probe *m,
 		cache_probe_gz(c, path, g);
 }
 
-struct cache_entry *
-cache_get(struct cache *c, const char *path, uint64_t now_ms)
+/*
+ * A miss, or e found stale: resolves the path, then revalidates e or
+ * builds a new entry.  Apart from cache_get() so that a hit does not pay
+ * for this one's frame.
+ */
+static __attribute__((noinline)) struct cache_entry *
+cache_resolve(struct cache *c, const char *path, uint32_t hash,
+	      struct cache_entry *e, uint64_t now_ms)
 {
-	uint32_t hash = cache_hash(path);
-	struct cache_entry *e = c->buckets[hash & (CACHE_BUCKETS - 1)];
 	struct cache_probe m, g;
 
-	while (e != NULL && (e->hash != hash || strcmp(e->key, path) != 0))
-		e = e->hnext;
-	if (e != NULL && now_ms - e->checked_ms < c->cfg.validity_ms) {
-		c->st.hits++;
-		cache_lru_remove(c, e);
-		cache_lru_front(c, e);
-		e->refs++;
-		return e;
-	}
 	if (e != NULL)
 		e->refs++; /* the probe may evict: not this one */
 	cache_probe_all(c, path, &m, &g);
@@ -441,6 +453,27 @@ cache_get(struct cache *c, const char *path, uint64_t now_ms)
 	if (e == NULL)
 		return NULL;
 	cache_insert(c, e);
+	e->refs++;
+	return e;
+}
+
+struct cache_entry *
+cache_get(struct cache *c, const char *path, uint64_t now_ms)
+{
+	size_t len;
+	uint32_t hash = cache_hash(path, &len);
+	struct cache_entry *e = c->buckets[hash & (CACHE_BUCKETS - 1)];
+
+	while (e != NULL && (e->hash != hash || e->key_len != len ||
+			     memcmp(e->key, path, len) != 0))
+		e = e->hnext;
+	if (e == NULL || now_ms - e->checked_ms >= c->cfg.validity_ms)
+		return cache_resolve(c, path, hash, e, now_ms);
+	c->st.hits++;
+	if (c->lru_head != e) { /* the hottest entry is there already */
+		cache_lru_remove(c, e);
+		cache_lru_front(c, e);
+	}
 	e->refs++;
 	return e;
 }

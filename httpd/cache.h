@@ -26,6 +26,8 @@
 #define CACHE_MAX_ENTRIES 8192  /* entries, including errors */
 #define CACHE_BUCKETS     16384 /* hash buckets, a power of two */
 #define CACHE_ETAG_LEN    48    /* bytes of a quoted ETag with NUL */
+/* Files up to this size in memory also have their bytes behind the head */
+#define CACHE_HEAD_BODY_MAX 1024
 
 enum cache_kind {
 	CACHE_FILE,     /* a regular file */
@@ -50,12 +52,19 @@ struct cache_file {
 	 */
 	char *head;
 	size_t head_len;
+	/*
+	 * For a file of up to CACHE_HEAD_BODY_MAX bytes in data: the bytes
+	 * of head, the blank line and the file, all in head, so a whole
+	 * response after the Date line is one copy; else 0.
+	 */
+	size_t head_body_len;
 };
 
 struct cache_entry {
 	struct cache_entry *hnext;
 	struct cache_entry *prev, *next; /* LRU, most recent first */
 	char *key;
+	size_t key_len;
 	uint32_t hash;
 	unsigned refs; /* responses using it, plus one while cached */
 	bool linked;   /* in the table */

@@ -13,11 +13,49 @@
 #include "num.h"
 
 static bool http_path_no_openat2;
+static bool http_path_full_only;
 
 void
 http_path_force_fallback(bool on)
 {
 	http_path_no_openat2 = on;
+}
+
+void
+http_path_force_full_clean(bool on)
+{
+	http_path_full_only = on;
+}
+
+/*
+ * Copies in[0..len) to out (NUL-terminated) while proving it clean
+ * already, with no dotfile: '/' first, no '%' or NUL (nothing to decode
+ * or refuse), no "//" (no empty segment) and no "/." (no dot segment, no
+ * dotfile).  Every segment is then a name kept as it is, so the cleaned
+ * path is the copy; the length bounds are those under which
+ * http_path_segment() never answers HTTP_PATH_TOO_LONG for it.  False
+ * (out clobbered) means the full algorithm must decide.
+ */
+static bool
+http_path_copy_plain(const char *in, size_t len, char *out, size_t outsize)
+{
+	size_t i;
+	char ch;
+
+	if (http_path_full_only || len == 0 || in[0] != '/' ||
+	    len + 2 > outsize || len + 2 > HTTP_PATH_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		ch = in[i];
+		if (ch == '%' || ch == '\0')
+			return false;
+		if (ch == '/' && i + 1 < len &&
+		    (in[i + 1] == '/' || in[i + 1] == '.'))
+			return false;
+		out[i] = ch;
+	}
+	out[len] = '\0';
+	return true;
 }
 
 /* Drops the last segment of out[0..*n) ("/a/b/" -> "/a/"); -1 at the root. */
@@ -59,9 +97,11 @@ http_path_segment(char *out, size_t outsize, size_t *n, const char *seg,
 	return HTTP_PATH_OK;
 }
 
-enum http_path_status
-http_path_clean(const char *in, size_t len, char *out, size_t outsize,
-		size_t *outlen)
+/* The whole algorithm: decode, split, drop dot segments.  Not inlined:
+ * its segment buffer would cost every call a larger frame. */
+static __attribute__((noinline)) enum http_path_status
+http_path_clean_full(const char *in, size_t len, char *out, size_t outsize,
+		     size_t *outlen)
 {
 	char seg[HTTP_PATH_MAX];
 	size_t i = 0, sl = 0, n = 1;
@@ -104,6 +144,31 @@ http_path_clean(const char *in, size_t len, char *out, size_t outsize,
 	out[n] = '\0';
 	*outlen = n;
 	return HTTP_PATH_OK;
+}
+
+enum http_path_status
+http_path_clean_dot(const char *in, size_t len, char *out, size_t outsize,
+		    size_t *outlen, bool *dotfile)
+{
+	enum http_path_status st;
+
+	if (http_path_copy_plain(in, len, out, outsize)) {
+		*outlen = len;
+		if (dotfile != NULL)
+			*dotfile = false;
+		return HTTP_PATH_OK;
+	}
+	st = http_path_clean_full(in, len, out, outsize, outlen);
+	if (st == HTTP_PATH_OK && dotfile != NULL)
+		*dotfile = http_path_has_dotfile(out);
+	return st;
+}
+
+enum http_path_status
+http_path_clean(const char *in, size_t len, char *out, size_t outsize,
+		size_t *outlen)
+{
+	return http_path_clean_dot(in, len, out, outsize, outlen, NULL);
 }
 
 bool

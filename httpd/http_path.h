@@ -30,6 +30,15 @@ enum http_path_status {
 enum http_path_status http_path_clean(const char *in, size_t len, char *out,
 				      size_t outsize, size_t *outlen);
 
+/*
+ * http_path_clean(), also telling (unless dotfile is NULL) whether the
+ * cleaned path has a dotfile, as http_path_has_dotfile() would.  A path
+ * that needs no change (the usual one) costs a single pass.
+ */
+enum http_path_status http_path_clean_dot(const char *in, size_t len, char *out,
+					  size_t outsize, size_t *outlen,
+					  bool *dotfile);
+
 /* Whether any segment of a cleaned path starts with '.'. */
 bool http_path_has_dotfile(const char *path);
 
@@ -45,5 +54,7 @@ int http_path_open(int rootfd, const char *path, int flags, bool dotfiles);
 
 /* Forces the per-component O_NOFOLLOW walk, for tests of the fallback. */
 void http_path_force_fallback(bool on);
+/* Turns off the single-pass shortcut of cleaning, for tests comparing both. */
+void http_path_force_full_clean(bool on);
 
 #endif

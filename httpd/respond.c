@@ -152,8 +152,9 @@ resp_count(struct conn *c, const struct http_request *r, const char *buf,
 	st->s404 += status == 404;
 	st->s206 += status == 206;
 	st->body_bytes += bytes;
-	alog_request(c->srv->alog, &c->peer.sa, r, buf, status, bytes,
-		     clock_wall());
+	if (c->srv->alog != NULL) /* no log, no call: the usual setup */
+		alog_request(c->srv->alog, &c->peer.sa, r, buf, status, bytes,
+			     clock_wall());
 }
 
 /* Queues an item whose whole response was built in h; logs it. */
@@ -683,6 +684,94 @@ resp_multipart(struct conn *c, const struct http_request *r, const char *buf,
 	return true;
 }
 
+/*
+ * Bytes first..first+len-1 of f behind the head in h: copied there when
+ * small, else referenced (memory or fd) while the item holds e, with a
+ * reference the caller gives it.
+ */
+static void
+resp_file_body(struct conn_item *it, struct hbuf *h, struct cache_entry *e,
+	       const struct cache_file *f, uint64_t first, uint64_t len)
+{
+	if (len > 0 && f->data != NULL && len <= RESP_INLINE_MAX &&
+	    h->cap - h->len >= len) {
+		/* One buffer: the write takes one part, not two. */
+		hb_mem(h, f->data + first, (size_t)len);
+	} else if (len > 0 && f->data != NULL) {
+		it->body = f->data + first;
+		it->blen = (size_t)len;
+	} else if (len > 0) {
+		it->sfd = f->fd;
+		it->soff = (off_t)first;
+		it->slen = (size_t)len;
+	}
+	it->ent = e;
+}
+
+/*
+ * The usual request: the whole file, no Range and no precondition.  The
+ * same bytes resp_file() writes for it, from the entry's prebuilt head
+ * (and body) with one bounds check instead of one per piece.  True when
+ * answered: then the caller's reference to e is spent (the item holds
+ * it).  False leaves the request to resp_file().
+ */
+static bool
+resp_file_whole(struct conn *c, const struct http_request *r, const char *buf,
+		struct cache_entry *e)
+{
+	static const char status[] = "HTTP/1.1 200 OK\r\n";
+	const bool *has = r->has_header;
+	const struct cache_file *f = &e->file;
+	struct server_stats *st = &c->srv->stats;
+	struct conn_item *it;
+	struct hbuf h;
+	uint64_t len;
+
+	if (has[HTTP_H_RANGE] | has[HTTP_H_IF_NONE_MATCH] |
+	    has[HTTP_H_IF_MODIFIED_SINCE] | has[HTTP_H_IF_MATCH] |
+	    has[HTTP_H_IF_UNMODIFIED_SINCE])
+		return false;
+	if (e->has_gz && resp_accepts_gzip(r, buf))
+		f = &e->gz;
+	if (f->head == NULL)
+		return false;
+	if ((it = conn_item_next(c, &h.p, &h.cap)) == NULL) {
+		cache_release(c->srv->cache, e);
+		return true;
+	}
+	/* the status line, Server, Date, the head and the longest
+	 * Connection line with the blank line after it */
+	if (h.cap < sizeof(status) - 1 + SERVER_HEAD_LEN + f->head_len +
+			    sizeof("Connection: keep-alive\r\n\r\n"))
+		return false;
+	memcpy(h.p, status, sizeof(status) - 1);
+	memcpy(h.p + sizeof(status) - 1, server_head(c->srv), SERVER_HEAD_LEN);
+	h.len = sizeof(status) - 1 + SERVER_HEAD_LEN;
+	h.over = false;
+	len = r->method == HTTP_METHOD_HEAD ? 0 : f->size;
+	if (f->head_body_len != 0 && len != 0 && !c->close_after &&
+	    r->version_minor != 0 && h.cap - h.len >= f->head_body_len) {
+		/* no Connection line: head, blank line and body in one */
+		memcpy(h.p + h.len, f->head, f->head_body_len);
+		h.len += f->head_body_len;
+		it->ent = e;
+	} else {
+		memcpy(h.p + h.len, f->head, f->head_len);
+		h.len += f->head_len;
+		resp_connection(c, &h, r);
+		resp_file_body(it, &h, e, f, 0, len);
+	}
+	conn_push(c, it, (uint32_t)h.len);
+	/* resp_count() for a 200, without its tests */
+	st->requests++;
+	st->status[2]++;
+	st->body_bytes += len;
+	if (c->srv->alog != NULL)
+		alog_request(c->srv->alog, &c->peer.sa, r, buf, 200, len,
+			     clock_wall());
+	return true;
+}
+
 static void
 resp_file(struct conn *c, const struct http_request *r, const char *buf,
 	  struct cache_entry *e)
@@ -728,20 +817,8 @@ resp_file(struct conn *c, const struct http_request *r, const char *buf,
 	resp_connection(c, &h, r);
 	if (rf.status == 304 || r->method == HTTP_METHOD_HEAD)
 		len = 0;
-	if (len > 0 && rf.f->data != NULL && len <= RESP_INLINE_MAX &&
-	    h.cap - h.len >= len) {
-		/* One buffer: the write takes one part, not two. */
-		hb_mem(&h, rf.f->data + rf.first, (size_t)len);
-	} else if (len > 0 && rf.f->data != NULL) {
-		it->body = rf.f->data + rf.first;
-		it->blen = (size_t)len;
-	} else if (len > 0) {
-		it->sfd = rf.f->fd;
-		it->soff = (off_t)rf.first;
-		it->slen = (size_t)len;
-	}
-	it->ent = e;
 	e->refs++;
+	resp_file_body(it, &h, e, rf.f, rf.first, len);
 	resp_finish(c, it, &h, r, buf, rf.status, len);
 }
 
@@ -751,9 +828,11 @@ resp_clean(struct conn *c, const struct http_request *r, const char *buf,
 	   char *path, size_t size)
 {
 	size_t plen;
+	bool dotfile = false;
 
-	switch (http_path_clean(buf + r->path.off, r->path.len, path, size,
-				&plen)) {
+	switch (http_path_clean_dot(buf + r->path.off, r->path.len, path, size,
+				    &plen,
+				    c->srv->cfg->dotfiles ? NULL : &dotfile)) {
 	case HTTP_PATH_OK:
 		break;
 	case HTTP_PATH_TOO_LONG:
@@ -763,7 +842,7 @@ resp_clean(struct conn *c, const struct http_request *r, const char *buf,
 		resp_error(c, 400, r, buf);
 		return false;
 	}
-	if (!c->srv->cfg->dotfiles && http_path_has_dotfile(path)) {
+	if (!c->srv->cfg->dotfiles && dotfile) {
 		resp_error(c, 403, r, buf);
 		return false;
 	}
@@ -812,6 +891,8 @@ resp_request(struct conn *c, const struct http_request *r, const char *buf)
 	}
 	switch (e->kind) {
 	case CACHE_FILE:
+		if (resp_file_whole(c, r, buf, e))
+			return; /* with e's reference */
 		resp_file(c, r, buf, e);
 		break;
 	case CACHE_DIR:

@@ -134,7 +134,7 @@ test_kinds(void **state)
 	assert_int_equal(e->kind, CACHE_FILE);
 	assert_string_equal(e->type, "text/html; charset=utf-8");
 	assert_false(e->has_gz);
-	assert_null(strstr(e->file.head, "Vary"));
+	assert_null(memmem(e->file.head, e->file.head_len, "Vary", 4));
 	cache_release(f->c, e);
 	e = cache_get(f->c, "/dir", 1000);
 	assert_int_equal(e->kind, CACHE_DIR);
@@ -153,6 +153,101 @@ test_kinds(void **state)
 	e = cache_get(f->c, "/a.txt/", 1000);
 	assert_int_equal(e->kind, CACHE_ERROR);
 	cache_release(f->c, e);
+}
+
+/* A small file's bytes follow its head and a blank line, in one copy. */
+static void
+check_head_body(const struct cache_file *cf, const char *data, size_t size)
+{
+	assert_int_equal(cf->size, size);
+	assert_int_equal(cf->head_body_len, cf->head_len + 2 + size);
+	assert_memory_equal(cf->head + cf->head_len, "\r\n", 2);
+	assert_ptr_equal(cf->data, cf->head + cf->head_len + 2);
+	assert_memory_equal(cf->data, data, size);
+}
+
+static void
+test_head_body(void **state)
+{
+	struct fixture *f = *state;
+	struct cache_entry *e;
+	struct cache_stats st;
+	char text[CACHE_HEAD_BODY_MAX + 2];
+
+	e = cache_get(f->c, "/a.txt", 1000);
+	check_head_body(&e->file, "aaaa", 4);
+	check_head_body(&e->gz, "gzipped", 7);
+	cache_release(f->c, e);
+	cache_stats(f->c, &st);
+	assert_int_equal(st.bytes, 4 + 7); /* each byte counted once */
+	memset(text, 'z', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	put(f, "over.txt", text); /* one byte over: data on its own */
+	text[CACHE_HEAD_BODY_MAX] = '\0';
+	put(f, "max.txt", text);
+	e = cache_get(f->c, "/max.txt", 1000);
+	check_head_body(&e->file, text, CACHE_HEAD_BODY_MAX);
+	cache_release(f->c, e);
+	e = cache_get(f->c, "/over.txt", 1000);
+	assert_non_null(e->file.data);
+	assert_int_equal(e->file.head_body_len, 0);
+	assert_null(memmem(e->file.head, e->file.head_len, "zzz", 3));
+	cache_release(f->c, e);
+}
+
+/*
+ * Keys whose FNV-1a hashes collide (pairs of equal length, of different
+ * lengths, and one the prefix of the other) are told apart; a hit moves
+ * its entry to the front of the LRU list, so the one evicted is the
+ * least recently used.
+ */
+static void
+test_keys_and_lru(void **state)
+{
+	static const char *const names[] = {"czigbi",  "mlp5htqat", "joaxtly",
+					    "sfyqxgq", "pelijb2v",  "p"};
+	enum { N = sizeof(names) / sizeof(names[0]) };
+	struct fixture *f = *state;
+	struct cache_entry *e, *first[N], *f1;
+	struct cache_stats st, st0;
+	char path[32], forty[41];
+	size_t i;
+
+	for (i = 0; i < N; i++)
+		put(f, names[i], names[i]);
+	for (i = 0; i < 2 * N; i++) {
+		snprintf(path, sizeof(path), "/%s", names[i % N]);
+		e = cache_get(f->c, path, 1000);
+		assert_int_equal(e->kind, CACHE_FILE);
+		assert_int_equal(e->file.size, strlen(names[i % N]));
+		assert_memory_equal(e->file.data, names[i % N], e->file.size);
+		if (i < N)
+			first[i] = e;
+		else
+			assert_ptr_equal(e, first[i % N]);
+		cache_release(f->c, e);
+	}
+	/* room for two 40-byte files: f1, f2, f1 again, then f3 */
+	configure(f, 1000, 100, 64);
+	memset(forty, 'q', 40);
+	forty[40] = '\0';
+	put(f, "f1", forty);
+	put(f, "f2", forty);
+	put(f, "f3", forty);
+	cache_stats(f->c, &st0);
+	f1 = cache_get(f->c, "/f1", 1);
+	cache_release(f->c, f1);
+	cache_release(f->c, cache_get(f->c, "/f2", 1));
+	cache_release(f->c, cache_get(f->c, "/f1", 1));
+	cache_release(f->c, cache_get(f->c, "/f3", 1));
+	cache_stats(f->c, &st);
+	assert_int_equal(st.evictions - st0.evictions, 1);
+	e = cache_get(f->c, "/f1", 1); /* still there: f2 went */
+	assert_ptr_equal(e, f1);
+	cache_release(f->c, e);
+	cache_stats(f->c, &st);
+	assert_int_equal(st.evictions - st0.evictions, 1);
+	assert_int_equal(st.misses - st0.misses, 3);
 }
 
 static void
@@ -268,6 +363,10 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_kinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_body, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_keys_and_lru, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_validity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_and_budget, setup,
 						teardown),

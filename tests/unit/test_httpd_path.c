@@ -26,6 +26,35 @@
 #include "autoindex.h"
 #include "http_path.h"
 
+/*
+ * One input cleaned with the single-pass shortcut and without it: the
+ * same status, and when OK the same path, length and dotfile answer.
+ */
+static void
+clean_both(const char *in, size_t len, size_t outsize)
+{
+	char a[HTTP_PATH_MAX + 16], b[HTTP_PATH_MAX + 16];
+	size_t alen = 0, blen = 0;
+	bool adot = true, bdot = false;
+	enum http_path_status ast, bst;
+
+	assert_true(outsize <= sizeof(a));
+	http_path_force_full_clean(false);
+	ast = http_path_clean_dot(in, len, a, outsize, &alen, &adot);
+	http_path_force_full_clean(true);
+	bst = http_path_clean_dot(in, len, b, outsize, &blen, &bdot);
+	http_path_force_full_clean(false);
+	if (ast != bst)
+		fail_msg("\"%.*s\" (%zu, out %zu): %d, full %d", (int)len, in,
+			 len, outsize, ast, bst);
+	if (ast != HTTP_PATH_OK)
+		return;
+	if (alen != blen || strcmp(a, b) != 0 || alen != strlen(a) ||
+	    adot != bdot || adot != http_path_has_dotfile(a))
+		fail_msg("\"%.*s\": \"%s\" %d, full \"%s\" %d", (int)len, in, a,
+			 adot, b, bdot);
+}
+
 struct clean_case {
 	const char *in;
 	enum http_path_status want;
@@ -80,6 +109,7 @@ test_clean(void **state)
 		    (strcmp(out, cases[i].out) != 0 || len != strlen(out)))
 			fail_msg("\"%s\": \"%s\", want \"%s\"", cases[i].in,
 				 out, cases[i].out);
+		clean_both(cases[i].in, strlen(cases[i].in), sizeof(out));
 	}
 	/* a NUL byte in the raw path */
 	assert_int_equal(http_path_clean("/a\0b", 4, out, sizeof(out), &len),
@@ -90,6 +120,54 @@ test_clean(void **state)
 	assert_true(http_path_has_dotfile("/a/.git/config"));
 	assert_true(http_path_has_dotfile("/.env"));
 	assert_false(http_path_has_dotfile("/a/b.c/d"));
+}
+
+/*
+ * The shortcut against the full algorithm: every path of up to 6 bytes
+ * over the bytes that matter ('/', '.', '%', hex digits, NUL, a letter),
+ * each at output sizes around its length; then random longer ones and
+ * lengths at HTTP_PATH_MAX.
+ */
+static void
+test_clean_shortcut(void **state)
+{
+	static const char alpha[] = {'/', '.', '%', '2', 'e', 'f', 'a', '\0'};
+	char in[HTTP_PATH_MAX + 8];
+	size_t len, k, idx, n, total = 1, outsize;
+	unsigned seed = 1;
+
+	(void)state;
+	for (len = 0; len <= 6; len++, total *= sizeof(alpha)) {
+		for (idx = 0; idx < total; idx++) {
+			for (k = 0, n = idx; k < len; k++, n /= sizeof(alpha))
+				in[k] = alpha[n % sizeof(alpha)];
+			for (outsize = 0; outsize <= len + 3; outsize++)
+				clean_both(in, len, outsize);
+			clean_both(in, len, HTTP_PATH_MAX);
+		}
+	}
+	for (n = 0; n < 20000; n++) {
+		len = 1 + (size_t)(rand_r(&seed) % 40);
+		in[0] = '/';
+		for (k = 1; k < len; k++)
+			in[k] = (rand_r(&seed) % 4 == 0)
+					? alpha[rand_r(&seed) % sizeof(alpha)]
+					: (char)('a' + rand_r(&seed) % 26);
+		clean_both(in, len, HTTP_PATH_MAX);
+		clean_both(in, len, len + 1);
+		clean_both(in, len, len + 2);
+	}
+	/* long plain paths: the output size and the segment buffer bind */
+	for (len = HTTP_PATH_MAX - 4; len <= HTTP_PATH_MAX + 4; len++) {
+		memset(in, 'x', len);
+		in[0] = '/';
+		clean_both(in, len, HTTP_PATH_MAX);
+		clean_both(in, len, HTTP_PATH_MAX + 16);
+		for (k = 64; k < len; k += 64)
+			in[k] = '/';
+		clean_both(in, len, HTTP_PATH_MAX);
+		clean_both(in, len, HTTP_PATH_MAX + 16);
+	}
 }
 
 struct tree {
@@ -316,6 +394,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean),
+		cmocka_unit_test(test_clean_shortcut),
 		cmocka_unit_test_setup_teardown(test_open_openat2, tree_setup,
 						tree_teardown),
 		cmocka_unit_test_setup_teardown(test_open_fallback, tree_setup,
