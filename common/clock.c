@@ -1,9 +1,6 @@
 #include "clock.h"
 
-static struct {
-	uint64_t mono_ms;
-	time_t wall;
-} clock_cache;
+struct clock_cache clock_cache;
 
 static uint64_t
 clock_read_mono_ms(clockid_t id)
@@ -25,28 +22,6 @@ clock_refresh(void)
 {
 	clock_cache.mono_ms = clock_read_mono_ms(CLOCK_MONOTONIC_COARSE);
 	clock_cache.wall = time(NULL);
-}
-
-uint64_t
-clock_mono_ms(void)
-{
-	if (clock_cache.mono_ms == 0)
-		clock_refresh();
-	return clock_cache.mono_ms;
-}
-
-time_t
-clock_mono_s(void)
-{
-	return (time_t)(clock_mono_ms() / 1000);
-}
-
-time_t
-clock_wall(void)
-{
-	if (clock_cache.wall == 0)
-		clock_refresh();
-	return clock_cache.wall;
 }
 
 uint64_t
