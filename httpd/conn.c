@@ -19,6 +19,7 @@
 static struct log_limit conn_log_limit = LOG_LIMIT_INIT;
 
 static void conn_event_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_timeout(struct conn *c);
 
 /* --- buffer pools: no malloc per request, nothing held while idle --- */
 
@@ -114,6 +115,177 @@ conn_item_release(struct server *s, struct conn_item *it)
 	it->heap = NULL;
 }
 
+/* --- timeouts: ordered queues and one timer (see server.h) --- */
+
+static void
+conn_timer_arm(struct server *s, uint64_t at)
+{
+	uint64_t now = clock_mono_ms(), left = at > now ? at - now : 0;
+	struct timeval tv = {.tv_sec = (time_t)(left / 1000),
+			     .tv_usec = (suseconds_t)(left % 1000) * 1000};
+
+	s->timer_at = at;
+	event_add(s->timer, &tv);
+}
+
+static void
+conn_tq_unlink(struct conn *c)
+{
+	struct server_timeq *q = &c->srv->tq[c->tq];
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		q->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		q->tail = c->prev;
+}
+
+/*
+ * Links c into queue i in deadline order: at the tail when no entry is
+ * later (always so for now + the queue's duration), at the head when
+ * all are; otherwise (a request head resumed after a write, a queue
+ * shared after many reloads) after the last entry not later than it.
+ */
+static void
+conn_tq_link(struct conn *c, uint8_t i, uint64_t deadline)
+{
+	struct server_timeq *q = &c->srv->tq[i];
+	struct conn *after = q->tail;
+
+	if (q->head == NULL || deadline < q->head->deadline_ms)
+		after = NULL;
+	else
+		while (after->deadline_ms > deadline)
+			after = after->prev;
+	c->prev = after;
+	c->next = after != NULL ? after->next : q->head;
+	if (c->prev != NULL)
+		c->prev->next = c;
+	else
+		q->head = c;
+	if (c->next != NULL)
+		c->next->prev = c;
+	else
+		q->tail = c;
+	c->tq = i;
+	c->deadline_ms = deadline;
+	if (deadline < c->srv->timer_at)
+		conn_timer_arm(c->srv, deadline);
+}
+
+/*
+ * Puts c under timeout `to` until `deadline`.  The timer is not touched
+ * unless this is now the earliest deadline: a later one is found when
+ * the timer fires.
+ */
+static void
+conn_timer_set(struct conn *c, enum server_timeout to, uint64_t deadline)
+{
+	uint8_t i = c->srv->to_q[to];
+
+	if (c->tq == i && (c->deadline_ms == deadline ||
+			   (c->next == NULL && deadline > c->deadline_ms))) {
+		c->deadline_ms = deadline; /* in place and still in order */
+		return;
+	}
+	conn_tq_unlink(c);
+	conn_tq_link(c, i, deadline);
+}
+
+/* Timeout `to` from now. */
+static void
+conn_timer_restart(struct conn *c, enum server_timeout to)
+{
+	conn_timer_set(c, to, clock_mono_ms() + c->srv->to_ms[to]);
+}
+
+/* Ends what is due at the queues' heads; arms for the next one. */
+static void
+conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+	uint64_t now, next = UINT64_MAX;
+	struct server_timeq *q;
+
+	(void)fd;
+	(void)what;
+	clock_refresh();
+	now = clock_mono_ms();
+	s->timer_at = UINT64_MAX;
+	for (q = s->tq; q < s->tq + SERVER_TIMEQ_MAX; q++) {
+		while (q->head != NULL && q->head->deadline_ms <= now)
+			conn_timeout(q->head);
+		if (q->head != NULL && q->head->deadline_ms < next)
+			next = q->head->deadline_ms;
+	}
+	if (next != UINT64_MAX)
+		conn_timer_arm(s, next);
+}
+
+int
+conn_timers_init(struct server *s)
+{
+	s->timer_at = UINT64_MAX;
+	s->timer = evtimer_new(s->base, conn_timer_cb, s);
+	return s->timer != NULL ? 0 : -1;
+}
+
+void
+conn_timers_free(struct server *s)
+{
+	if (s->timer != NULL)
+		event_free(s->timer);
+	s->timer = NULL;
+}
+
+/*
+ * A queue for a duration: one that has it, else an empty one no other
+ * timeout took, else (reloads faster than old connections end) the one
+ * `to` had, whose order conn_tq_link keeps, only no longer in O(1).
+ */
+static uint8_t
+conn_tq_for(struct server *s, enum server_timeout to, const bool *taken)
+{
+	uint32_t ms = s->to_ms[to];
+	uint8_t i;
+
+	for (i = 0; i < SERVER_TIMEQ_MAX; i++) {
+		if (s->tq[i].ms == ms)
+			return i;
+	}
+	for (i = 0; i < SERVER_TIMEQ_MAX; i++) {
+		if (s->tq[i].head == NULL && !taken[i])
+			break;
+	}
+	if (i == SERVER_TIMEQ_MAX)
+		i = s->to_q[to];
+	s->tq[i].ms = ms;
+	return i;
+}
+
+void
+conn_timers_apply(struct server *s)
+{
+	const struct config_http *cfg = s->cfg;
+	bool taken[SERVER_TIMEQ_MAX] = {false};
+	int to;
+
+	/* keepalive_timeout 0 closes after each response (conn_request) */
+	s->to_ms[SERVER_TO_HEADER] = cfg->header_timeout * 1000u;
+	s->to_ms[SERVER_TO_KEEPALIVE] =
+		(cfg->keepalive_timeout > 0 ? cfg->keepalive_timeout : 1) *
+		1000u;
+	s->to_ms[SERVER_TO_SEND] = cfg->send_timeout * 1000u;
+	s->to_ms[SERVER_TO_LINGER] = CONN_LINGER_TIMEOUT * 1000u;
+	for (to = 0; to < SERVER_TO_COUNT; to++) {
+		s->to_q[to] = conn_tq_for(s, (enum server_timeout)to, taken);
+		taken[s->to_q[to]] = true;
+	}
+}
+
 /* --- life --- */
 
 int
@@ -139,15 +311,14 @@ conn_new(struct server *s, int fd, const struct sockaddr *sa, socklen_t salen)
 	event_assign(&c->ev, s->base, fd, EV_READ | EV_PERSIST | EV_ET,
 		     conn_event_cb, c);
 	c->edge = true;
-	if (event_add(&c->ev, s->to_header) == -1) {
+	if (event_add(&c->ev, NULL) == -1) {
 		close(fd);
 		free(c);
 		return -1;
 	}
-	c->next = s->conns;
-	if (s->conns != NULL)
-		s->conns->prev = c;
-	s->conns = c;
+	/* The first request's head is due header_timeout from now. */
+	conn_tq_link(c, s->to_q[SERVER_TO_HEADER],
+		     clock_mono_ms() + s->to_ms[SERVER_TO_HEADER]);
 	s->nconns++;
 	return 0;
 }
@@ -168,12 +339,7 @@ conn_close(struct conn *c, const char *reason)
 		conn_out_put(s, c->out);
 	}
 	conn_in_put(s, c->in);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	conn_tq_unlink(c);
 	s->nconns--;
 	free(c);
 	server_conn_closed(s);
@@ -196,29 +362,57 @@ conn_stop(struct conn *c)
 	c->close_after = true;
 }
 
+void
+conn_stop_all(struct server *s)
+{
+	struct server_timeq *q;
+	struct conn *c, *next;
+
+	for (q = s->tq; q < s->tq + SERVER_TIMEQ_MAX; q++) {
+		for (c = q->head; c != NULL; c = next) {
+			next = c->next;
+			conn_stop(c);
+		}
+	}
+}
+
+void
+conn_close_all(struct server *s, const char *reason)
+{
+	struct server_timeq *q;
+
+	for (q = s->tq; q < s->tq + SERVER_TIMEQ_MAX; q++) {
+		while (q->head != NULL)
+			conn_close(q->head, reason);
+	}
+}
+
 /* --- output --- */
 
 struct conn_item *
 conn_item_next(struct conn *c, char **hbuf, size_t *hcap)
 {
+	struct conn_out *o = c->out;
 	struct conn_item *it;
+	uint32_t len;
 
 	/*
 	 * No room means this request goes unanswered: the connection must
 	 * end, or the next response would be taken for this one's.
 	 */
-	if ((c->out == NULL && (c->out = conn_out_get(c->srv)) == NULL) ||
-	    c->out->n >= CONN_MAX_PIPELINE ||
-	    CONN_OUT_SIZE - c->out->len < CONN_OUT_RESERVE) {
+	if ((o == NULL && (o = c->out = conn_out_get(c->srv)) == NULL) ||
+	    o->n >= CONN_MAX_PIPELINE ||
+	    CONN_OUT_SIZE - o->len < CONN_OUT_RESERVE) {
 		c->close_after = true;
 		return NULL;
 	}
-	it = &c->out->items[(c->out->head + c->out->n) % CONN_MAX_PIPELINE];
+	len = o->len; /* read once: the stores below may alias it */
+	it = &o->items[(o->head + o->n) % CONN_MAX_PIPELINE];
 	memset(it, 0, sizeof(*it));
 	it->sfd = -1;
-	it->hoff = c->out->len;
-	*hbuf = c->out->buf + c->out->len;
-	*hcap = CONN_OUT_SIZE - c->out->len;
+	it->hoff = len;
+	*hbuf = o->buf + len;
+	*hcap = CONN_OUT_SIZE - len;
 	return it;
 }
 
@@ -358,11 +552,36 @@ conn_sendfile(struct conn *c)
 static ssize_t
 conn_send(int fd, struct iovec *iov, int cnt)
 {
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)cnt};
+	struct msghdr mh;
 
 	if (cnt == 1)
 		return send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = (size_t)cnt;
 	return sendmsg(fd, &mh, MSG_NOSIGNAL);
+}
+
+/*
+ * The usual response: alone in the queue, all of it in out->buf.  Sent
+ * without the iovec walk; a short send means the socket is full.
+ * Returns as conn_flush().
+ */
+static int
+conn_flush_one(struct conn *c, struct conn_item *it)
+{
+	ssize_t n = send(c->fd, c->out->buf + it->hoff + it->sent,
+			 it->hlen - it->sent, MSG_NOSIGNAL);
+
+	if (n == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	it->sent += (size_t)n;
+	if (it->sent < it->hlen)
+		return 0;
+	conn_item_release(c->srv, it);
+	conn_out_put(c->srv, c->out);
+	c->out = NULL;
+	return 1;
 }
 
 /*
@@ -378,6 +597,11 @@ conn_flush(struct conn *c)
 	ssize_t n;
 	int cnt, rc;
 
+	if (c->out != NULL && c->out->n == 1) {
+		it = &c->out->items[c->out->head];
+		if (it->body == NULL && it->sfd == -1 && it->sent < it->hlen)
+			return conn_flush_one(c, it);
+	}
 	while (c->out != NULL && c->out->n > 0) {
 		cnt = conn_iov(c, iov);
 		if (cnt > 0) {
@@ -590,7 +814,24 @@ conn_process(struct conn *c)
 }
 
 static void
-conn_set_event(struct conn *c, bool write, const struct timeval *tv)
+conn_switch_event(struct conn *c, bool write, bool edge)
+{
+	event_del(&c->ev);
+	event_assign(&c->ev, c->srv->base, c->fd,
+		     (write ? EV_WRITE : EV_READ) | EV_PERSIST |
+			     (edge ? EV_ET : 0),
+		     conn_event_cb, c);
+	c->write_mode = write;
+	c->edge = edge;
+	event_add(&c->ev, NULL);
+}
+
+/*
+ * Inline, the usual no change costs a compare: the event carries no
+ * timeout, so EV_PERSIST re-adds nothing per event either.
+ */
+static inline void
+conn_set_event(struct conn *c, bool write)
 {
 	/*
 	 * Level-triggered to write (a sendfile turn ends with the socket
@@ -599,28 +840,8 @@ conn_set_event(struct conn *c, bool write, const struct timeval *tv)
 	 */
 	bool edge = !write && !c->more_input && c->state != CONN_LINGER;
 
-	if (write != c->write_mode || edge != c->edge) {
-		event_del(&c->ev);
-		event_assign(&c->ev, c->srv->base, c->fd,
-			     (write ? EV_WRITE : EV_READ) | EV_PERSIST |
-				     (edge ? EV_ET : 0),
-			     conn_event_cb, c);
-		c->write_mode = write;
-		c->edge = edge;
-	} else if (tv != NULL && tv == c->armed_timeout) {
-		/*
-		 * Only called after the event fired: EV_PERSIST has already
-		 * re-armed it from now with this same (shared) timeout.
-		 */
-		return;
-	}
-	event_add(&c->ev, tv);
-	/* the server's shared timeouts only: a computed deadline differs */
-	c->armed_timeout = tv == c->srv->to_keepalive ||
-					   tv == c->srv->to_send ||
-					   tv == c->srv->to_linger
-				   ? tv
-				   : NULL;
+	if (write != c->write_mode || edge != c->edge)
+		conn_switch_event(c, write, edge);
 }
 
 /* After I/O: release idle buffers, pick the next event and timeout. */
@@ -628,12 +849,11 @@ static void
 conn_settle(struct conn *c)
 {
 	struct conn_in *in = c->in;
-	struct timeval tv;
-	uint64_t now, left;
 
 	if (c->out != NULL) {
 		c->state = CONN_WRITING;
-		conn_set_event(c, true, c->srv->to_send);
+		conn_set_event(c, true);
+		conn_timer_restart(c, SERVER_TO_SEND);
 		return;
 	}
 	if (c->close_after && (in == NULL || !in->chunked)) {
@@ -648,7 +868,8 @@ conn_settle(struct conn *c)
 		c->state = CONN_LINGER;
 		conn_in_put(c->srv, c->in);
 		c->in = NULL;
-		conn_set_event(c, false, c->srv->to_linger);
+		conn_set_event(c, false);
+		conn_timer_restart(c, SERVER_TO_LINGER);
 		return;
 	}
 	c->state = CONN_READING;
@@ -656,15 +877,17 @@ conn_settle(struct conn *c)
 		conn_in_put(c->srv, in);
 		c->in = in = NULL;
 	}
+	conn_set_event(c, false);
 	if (in == NULL || !in->in_head) {
-		conn_set_event(c, false, c->srv->to_keepalive);
+		conn_timer_restart(c, SERVER_TO_KEEPALIVE);
 		return;
 	}
-	now = clock_mono_ms();
-	left = in->deadline_ms > now ? in->deadline_ms - now : 1;
-	tv.tv_sec = (time_t)(left / 1000);
-	tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
-	conn_set_event(c, false, &tv);
+	/*
+	 * Fixed at the head's first byte: activity does not extend it.  A
+	 * head that waited behind a write resumes its deadline (already
+	 * passed: the timer ends it on the next loop turn).
+	 */
+	conn_timer_set(c, SERVER_TO_HEADER, in->deadline_ms);
 }
 
 static void
@@ -673,12 +896,14 @@ conn_linger_read(struct conn *c)
 	char scratch[4096];
 	ssize_t n = read(c->fd, scratch, sizeof(scratch));
 
-	if (n > 0 && c->discard < CONN_LINGER_MAX) {
-		c->discard += (uint64_t)n; /* counts drained bytes here */
+	if ((n > 0 && c->discard < CONN_LINGER_MAX) ||
+	    (n == -1 && (errno == EAGAIN || errno == EINTR))) {
+		/* The deadline set at shutdown stands: a client trickling
+		 * a byte now and then must not hold the socket for hours. */
+		if (n > 0)
+			c->discard += (uint64_t)n; /* counts drained bytes */
 		return;
 	}
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
 	conn_close(c, "lingering done");
 }
 
@@ -731,11 +956,8 @@ conn_event_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	clock_refresh();
+	(void)what; /* no timeout on it: conn_timer_cb has them */
 	c->sendfile_left = CONN_SENDFILE_TURN;
-	if (what & EV_TIMEOUT) {
-		conn_timeout(c);
-		return;
-	}
 	if (c->state == CONN_LINGER) {
 		conn_linger_read(c);
 		return;
@@ -746,8 +968,10 @@ conn_event_cb(evutil_socket_t fd, short what, void *arg)
 			conn_close(c, "write failed");
 			return;
 		}
-		if (rc == 0)
+		if (rc == 0) { /* still writing: progress restarts it */
+			conn_timer_restart(c, SERVER_TO_SEND);
 			return;
+		}
 	} else {
 		rc = conn_read(c);
 		if (rc == -1) {

@@ -79,7 +79,7 @@ struct conn_out {
 };
 
 struct conn {
-	struct conn *prev, *next;
+	struct conn *prev, *next; /* on its server's timeout queue */
 	struct server *srv;
 	int fd;
 	enum conn_state state;
@@ -89,8 +89,9 @@ struct conn {
 	bool write_mode;  /* event armed for EV_WRITE */
 	bool edge;        /* event armed edge-triggered (EV_ET) */
 	bool more_input;  /* the last read filled the buffer */
-	const struct timeval *armed_timeout; /* a shared one, else NULL */
+	uint8_t tq;       /* the timeout queue (server.h) prev/next link */
 	unsigned sendfile_left; /* sendfile calls left in this loop turn */
+	uint64_t deadline_ms;   /* of its timeout, clock_mono_ms() time */
 	uint64_t discard;       /* body bytes still to read and drop */
 	struct conn_in *in;
 	struct conn_out *out;
@@ -111,6 +112,18 @@ void conn_close(struct conn *c, const char *reason);
 void conn_stop(struct conn *c);
 /* Frees the server's buffer pools. */
 void conn_pools_free(struct server *s);
+/* conn_stop() and conn_close() for every connection. */
+void conn_stop_all(struct server *s);
+void conn_close_all(struct server *s, const char *reason);
+
+/*
+ * The server's connection timer (see struct server_timeq): init once
+ * (0, or -1 out of memory), apply after each (re)load of s->cfg; free
+ * once no connection is left.
+ */
+int conn_timers_init(struct server *s);
+void conn_timers_apply(struct server *s);
+void conn_timers_free(struct server *s);
 
 /*
  * For the responder: room for the next response's header, or NULL when

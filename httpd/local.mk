@@ -69,6 +69,7 @@ tests_unit_test_httpd_conn_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc \
 integration_tests += \
 	tests/integration/httpd_basic.sh \
 	tests/integration/httpd_slowloris.sh \
+	tests/integration/httpd_timeouts.sh \
 	tests/integration/httpd_browser.sh \
 	tests/integration/httpd_fair.sh \
 	tests/integration/httpd_workers.sh

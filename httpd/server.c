@@ -35,14 +35,6 @@ server_head(struct server *s)
 	return s->head;
 }
 
-static const struct timeval *
-server_timeout(struct server *s, uint32_t seconds)
-{
-	struct timeval tv = {.tv_sec = (time_t)seconds};
-
-	return event_base_init_common_timeout(s->base, &tv);
-}
-
 static int
 server_open_root(const char *root, char *err, size_t errlen)
 {
@@ -88,11 +80,9 @@ server_apply(struct server *s, const struct config_http *cfg, int rootfd)
 	s->rootfd = rootfd;
 	s->cfg = cfg;
 	s->in_size = cfg->max_header_size;
-	s->to_keepalive = server_timeout(
-		s, cfg->keepalive_timeout > 0 ? cfg->keepalive_timeout : 1);
-	s->to_header = server_timeout(s, cfg->header_timeout);
-	s->to_send = server_timeout(s, cfg->send_timeout);
-	s->to_linger = server_timeout(s, CONN_LINGER_TIMEOUT);
+	/* Open connections keep their deadlines; from their next activity
+	 * on, they get the new durations. */
+	conn_timers_apply(s);
 	memset(&cc, 0, sizeof(cc));
 	cc.rootfd = rootfd;
 	cc.index = cfg->index;
@@ -155,6 +145,11 @@ server_new(struct event_base *base, const struct config_http *cfg, char *err,
 	s->base = base;
 	s->rootfd = -1;
 	s->date_t = -1;
+	if (conn_timers_init(s) == -1) {
+		snprintf(err, errlen, "out of memory");
+		server_free(s);
+		return NULL;
+	}
 	if ((rootfd = server_open_root(cfg->root, err, errlen)) == -1 ||
 	    server_apply(s, cfg, rootfd) == -1) {
 		if (rootfd != -1 && s->rootfd == -1)
@@ -343,15 +338,13 @@ server_grace_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	log_notice("stop: closing %u connections still open after %ds",
 		   s->nconns, SERVER_STOP_GRACE);
-	while (s->conns != NULL)
-		conn_close(s->conns, "server stopped");
+	conn_close_all(s, "server stopped");
 }
 
 void
 server_stop(struct server *s, void (*stopped)(void *), void *arg)
 {
 	struct timeval grace = {.tv_sec = SERVER_STOP_GRACE};
-	struct conn *c, *next;
 	size_t i;
 
 	for (i = 0; i < s->nlisteners; i++) {
@@ -361,10 +354,7 @@ server_stop(struct server *s, void (*stopped)(void *), void *arg)
 	s->stopping = true;
 	s->stopped = stopped;
 	s->stopped_arg = arg;
-	for (c = s->conns; c != NULL; c = next) {
-		next = c->next;
-		conn_stop(c);
-	}
+	conn_stop_all(s);
 	if (s->nconns == 0) {
 		s->stopped = NULL;
 		stopped(arg);
@@ -410,10 +400,9 @@ server_free(struct server *s)
 {
 	if (s == NULL)
 		return;
-	while (s->conns != NULL) {
-		s->stopped = NULL;
-		conn_close(s->conns, "server freed");
-	}
+	s->stopped = NULL;
+	conn_close_all(s, "server freed");
+	conn_timers_free(s);
 	server_unlisten(s);
 	if (s->stop_timer != NULL)
 		event_free(s->stop_timer);

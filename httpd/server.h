@@ -46,6 +46,30 @@ struct server_stats {
 	unsigned long bad_requests; /* parse errors */
 };
 
+/*
+ * Connection timeouts.  The I/O events carry none: every connection is
+ * on exactly one queue, that of its state's timeout, ordered by
+ * deadline, and one timer for the earliest deadline serves them all.
+ * A queue holds one duration, so a deadline of now + that duration (the
+ * usual one) joins at the tail in O(1).  A reload that changes one
+ * starts another queue: the connections on the old one keep their
+ * deadlines.
+ */
+enum server_timeout {
+	SERVER_TO_HEADER,    /* the first request, or one under way */
+	SERVER_TO_KEEPALIVE, /* idle between requests */
+	SERVER_TO_SEND,      /* output pending without progress */
+	SERVER_TO_LINGER,    /* draining after our last byte */
+	SERVER_TO_COUNT
+};
+
+#define SERVER_TIMEQ_MAX 8 /* durations at once: each reload may add some */
+
+struct server_timeq {
+	struct conn *head, *tail; /* earliest deadline first */
+	uint32_t ms;              /* the duration its entries were given */
+};
+
 struct server_listener {
 	int fd;
 	struct event *ev;
@@ -57,10 +81,14 @@ struct server {
 	int rootfd;
 	struct server_listener *listeners;
 	size_t nlisteners;
-	bool paused;        /* at max_connections */
-	struct conn *conns; /* every open connection */
+	bool paused; /* at max_connections */
 	unsigned nconns;
-	const struct timeval *to_header, *to_keepalive, *to_send, *to_linger;
+	/* every open connection, on the queue of its timeout (conn.c) */
+	struct server_timeq tq[SERVER_TIMEQ_MAX];
+	uint8_t to_q[SERVER_TO_COUNT];   /* the queue of each timeout */
+	uint32_t to_ms[SERVER_TO_COUNT]; /* and its duration now */
+	struct event *timer;             /* for the earliest deadline */
+	uint64_t timer_at; /* when it fires; UINT64_MAX when unarmed */
 	struct cache *cache;
 	struct http_mime_override *mime;
 	size_t nmime;

@@ -1,7 +1,8 @@
 /*
  * test_httpd_conn: a connection whose response cannot be built (out of
  * memory) must end instead of answering the next pipelined request in
- * its place.  malloc is wrapped at link time (-Wl,--wrap=malloc) so the
+ * its place; the usual response goes out in one send(); a request head
+ * keeps its deadline across a write.  malloc is wrapped at link time (-Wl,--wrap=malloc) so the
  * output buffer's allocation can be made to fail.
  */
 #include <errno.h>
@@ -82,7 +83,6 @@ struct fixture {
 	char index[16];
 	struct config_http cfg;
 	struct server s;
-	struct timeval tv;
 	int peer; /* the client's end */
 };
 
@@ -110,15 +110,15 @@ setup(void **state)
 	f->cfg.max_body = 65536;
 	f->cfg.header_timeout = 10;
 	f->cfg.keepalive_timeout = 10;
-	f->tv.tv_sec = 10;
+	f->cfg.send_timeout = 10;
 	f->s.base = event_base_new();
 	assert_non_null(f->s.base);
 	f->s.cfg = &f->cfg;
 	f->s.rootfd = open(f->root, O_PATH | O_DIRECTORY);
 	assert_true(f->s.rootfd >= 0);
 	f->s.in_size = f->cfg.max_header_size;
-	f->s.to_header = f->s.to_keepalive = &f->tv;
-	f->s.to_send = f->s.to_linger = &f->tv;
+	assert_int_equal(conn_timers_init(&f->s), 0);
+	conn_timers_apply(&f->s);
 	assert_non_null(f->s.cache = cache_new());
 	cc.rootfd = f->s.rootfd;
 	cc.index = f->cfg.index;
@@ -142,8 +142,8 @@ teardown(void **state)
 	struct fixture *f = *state;
 	char cmd[128];
 
-	while (f->s.conns != NULL)
-		conn_close(f->s.conns, "test over");
+	conn_close_all(&f->s, "test over");
+	conn_timers_free(&f->s);
 	close(f->peer);
 	conn_pools_free(&f->s);
 	cache_free(f->s.cache);
@@ -339,6 +339,56 @@ test_multipart_no_copy(void **state)
 	assert_true(largest_malloc < 40000);
 }
 
+/*
+ * A head that came in behind a long response keeps the deadline of its
+ * first byte while the response goes out: once it is, the expired head
+ * is answered 408 on the next loop turn, not header_timeout later.  The
+ * loop below never waits, so only a deadline already passed can fire.
+ */
+static void
+test_head_deadline_kept_across_write(void **state)
+{
+	struct fixture *f = *state;
+	static const char req[] = "GET /big HTTP/1.1\r\nHost: a\r\n\r\n"
+				  "GET / HT";
+	static char buf[32 + 65536];
+	size_t total = 0, carry = 0;
+	bool eof = false, got408 = false;
+	char path[128];
+	ssize_t n;
+	FILE *fp;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/big", f->root);
+	assert_non_null(fp = fopen(path, "w"));
+	for (i = 0; i < 1 << 20; i++)
+		fputc('a', fp);
+	fclose(fp);
+	f->cfg.header_timeout = 1;
+	conn_timers_apply(&f->s); /* as a reload does */
+	assert_int_equal(write(f->peer, req, strlen(req)),
+			 (ssize_t)strlen(req));
+	for (i = 0; i < 5; i++) /* reads both; the socket fills */
+		event_base_loop(f->s.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	usleep(1500 * 1000); /* the second head's deadline passes */
+	for (i = 0; i < 5000 && !eof; i++) {
+		event_base_loop(f->s.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		while ((n = read(f->peer, buf + carry, sizeof(buf) - carry)) >
+		       0) {
+			total += (size_t)n;
+			n += (ssize_t)carry;
+			got408 = got408 || memmem(buf, (size_t)n,
+						  "HTTP/1.1 408", 12) != NULL;
+			carry = n < 32 ? (size_t)n : 32;
+			memmove(buf, buf + n - carry, carry);
+		}
+		eof = n == 0;
+	}
+	assert_true(total > 1 << 20);
+	assert_true(got408);
+	assert_true(eof);
+}
+
 int
 main(void)
 {
@@ -354,6 +404,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_multipart_no_copy, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_head_deadline_kept_across_write, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
