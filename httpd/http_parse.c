@@ -416,6 +416,72 @@ http_skip_value(struct http_parser *p, const char *buf, size_t len,
 }
 
 /*
+ * Fast paths for the usual shapes, taken only when the whole line is in
+ * buf: they record exactly what the state machine would, and anything
+ * else (another method, a query, a split feed, an empty value, a bare
+ * LF, a byte it must judge) is left to the machine, byte by byte.
+ */
+
+/* "GET /path HTTP/1.x\r\n" at the start: the position of its LF, or 0. */
+static uint32_t
+http_fast_request_line(struct http_parser *p, const char *buf, size_t len)
+{
+	struct http_request *r = &p->req;
+	/* the machine refuses a path byte at 4 + max_target or beyond */
+	size_t end = 4 + (size_t)p->max_target, q = 5;
+
+	if (len < 16 || memcmp(buf, "GET /", 5) != 0)
+		return 0;
+	if (end > len)
+		end = len;
+	while (q < end &&
+	       (http_char_class[(unsigned char)buf[q]] & HTTP_CC_PATH))
+		q++;
+	if (q + 11 > len || memcmp(buf + q, " HTTP/1.", 8) != 0 ||
+	    (buf[q + 8] != '0' && buf[q + 8] != '1') || buf[q + 9] != '\r' ||
+	    buf[q + 10] != '\n')
+		return 0;
+	r->method = HTTP_METHOD_GET;
+	r->method_s.len = 3;
+	r->target.off = r->path.off = 4;
+	r->target.len = r->path.len = (uint32_t)(q - 4);
+	r->version_major = 1;
+	r->version_minor = (unsigned)(buf[q + 8] - '0');
+	p->mark = (uint32_t)q + 1;
+	return (uint32_t)q + 10;
+}
+
+/*
+ * "name: value\r\n" from its first byte at pos: the position of its LF
+ * with the field recorded (*st: what the field's checks say), or 0.
+ */
+static uint32_t
+http_fast_field_line(struct http_parser *p, const char *buf, size_t len,
+		     uint32_t pos, enum http_parse_status *st)
+{
+	uint32_t colon = http_skip_name(buf, len, pos) + 1, value, last;
+
+	if (colon >= len || buf[colon] != ':')
+		return 0;
+	value = colon + 1;
+	while (value < len && (buf[value] == ' ' || buf[value] == '\t'))
+		value++;
+	if (value >= len || !http_is_field_vchar((unsigned char)buf[value]))
+		return 0;
+	/* value_end and value_blank: set again by the machine if it must */
+	p->value_blank = false;
+	last = http_skip_value(p, buf, len, value);
+	if ((size_t)last + 2 >= len || buf[last + 1] != '\r' ||
+	    buf[last + 2] != '\n')
+		return 0;
+	p->mark = pos;
+	p->name_end = colon;
+	p->value_start = value;
+	*st = http_header_done(p, buf);
+	return last + 2;
+}
+
+/*
  * The scan position and state are locals while the loop runs, saved to
  * the parser when it stops: buf is char data, which may alias *p, so
  * fields of *p would be reloaded from memory after every store.
@@ -424,13 +490,18 @@ enum http_parse_status
 http_parse_request(struct http_parser *p, const char *buf, size_t len)
 {
 	struct http_request *r = &p->req;
-	enum http_parse_status st = HTTP_PARSE_AGAIN;
-	uint32_t pos = p->pos;
+	enum http_parse_status st = HTTP_PARSE_AGAIN, field;
+	uint32_t pos = p->pos, lf;
 	unsigned state = p->state;
 	unsigned char c;
 
 	if (len > UINT32_MAX)
 		len = UINT32_MAX;
+	if (pos == 0 && state == S_START &&
+	    (lf = http_fast_request_line(p, buf, len)) != 0) {
+		pos = lf + 1;
+		state = S_HDR_START;
+	}
 	for (; pos < len; pos++) {
 		c = (unsigned char)buf[pos];
 		switch (state) {
@@ -575,6 +646,13 @@ http_parse_request(struct http_parser *p, const char *buf, size_t len)
 			state = S_HDR_START;
 			break;
 		case S_HDR_START:
+			/* the final CRLF, both in hand */
+			if (c == '\r' && pos + 1 < len &&
+			    buf[pos + 1] == '\n') {
+				st = http_head_done(p, pos + 1);
+				pos++;
+				goto out;
+			}
 			if (c == '\r') {
 				state = S_END_LF;
 				break;
@@ -589,6 +667,13 @@ http_parse_request(struct http_parser *p, const char *buf, size_t len)
 					       : HTTP_PARSE_BAD_HEADER;
 			if (!http_is_tchar(c))
 				return HTTP_PARSE_BAD_HEADER;
+			lf = http_fast_field_line(p, buf, len, pos, &field);
+			if (lf != 0) {
+				if (field != HTTP_PARSE_OK)
+					return field;
+				pos = lf; /* state stays S_HDR_START */
+				break;
+			}
 			p->mark = pos;
 			pos = http_skip_name(buf, len, pos);
 			state = S_HDR_NAME;
