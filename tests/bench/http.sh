@@ -9,6 +9,7 @@
 #   (b) a new connection per request (Connection: close), wrk -t1 -c32
 #   (c) a 1 MiB file, keep-alive, wrk -t1 -c16
 #   (d) (a) while ~10,000 idle keep-alive connections stay open, with RSS
+# Case (a) also runs tests/bench/http_floor.c, a floor: see below.
 # Bounded: DURATION seconds per run (default 5), ROUNDS (default 3),
 # IDLE idle connections (default 9800: lighttpd holds at most half its
 # fds, and a container's hard limit of 20000 fds, which root cannot raise
@@ -62,6 +63,25 @@ chmod 755 "$WWW"
 printf '<!doctype html>\n<html>\n<head>\n<title>Hello, World</title>\n</head>\n<body>\n<h1>Hello, World</h1>\n</body>\n</html>\n' >"$WWW/index.html"
 head -c 1048576 /dev/urandom >"$WWW/1m.bin"
 chmod 644 "$WWW"/*
+
+# The floor for case (a): tests/bench/http_floor.c, the least an epoll
+# server does per request (one recv, one send of a fixed answer the size
+# of httpd's).  Not a peer: the CPU no server can go below on this
+# machine, to read the ratios against.
+if command -v cc >/dev/null &&
+	cc -O2 -o "$TMP/http_floor" "$SRC/tests/bench/http_floor.c" 2>"$TMP/floor.err"; then
+	SERVERS+=(floor)
+else
+	say "# tests/bench/http_floor.c not built: no floor row"
+fi
+
+start_floor() {
+	taskset -c "$SERVER_CPU" "$TMP/http_floor" "$1" "$WWW/index.html" >/dev/null 2>&1 &
+	echo $!
+}
+
+# Whether SERVER runs in CASE: the floor only knows case (a).
+runs_in() { [ "$1" != floor ] || [ "$2" = a ]; }
 
 free_port() {
 	python3 -c '
@@ -248,7 +268,7 @@ declare -A R
 for cs in $CASES; do
 	for ((r = 1; r <= ROUNDS; r++)); do
 		for srv in "${SERVERS[@]}"; do
-			R[$srv,$cs,$r]=$(run "$srv" "$cs")
+			runs_in "$srv" "$cs" && R[$srv,$cs,$r]=$(run "$srv" "$cs")
 		done
 	done
 	say ""
@@ -260,6 +280,7 @@ for cs in $CASES; do
 	esac
 	printf '%-10s %12s %16s %14s %16s\n' server "req/s" "CPU us/request" "per core r/s" "RSS/idle conn"
 	for srv in "${SERVERS[@]}"; do
+		runs_in "$srv" "$cs" || continue
 		rps=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${R[$srv,$cs,$r]}"; done | awk '{ print $1 }' | median)
 		us=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${R[$srv,$cs,$r]}"; done | awk '{ print $2 }' | median)
 		rss=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${R[$srv,$cs,$r]}"; done | awk '{ print $3 }' | median)
@@ -272,6 +293,7 @@ for cs in $CASES; do
 	done
 	for srv in "${SERVERS[@]}"; do
 		[ "$srv" = httpd ] && continue
+		runs_in "$srv" "$cs" || continue
 		python3 -c "
 a, b = float('${R[httpd,$cs,core]}'), float('${R[$srv,$cs,core]}')
 ra, rb = float('${R[httpd,$cs,rps]}'), float('${R[$srv,$cs,rps]}')
@@ -284,6 +306,7 @@ done
 if [[ " $CASES " == *" a "* && " $CASES " == *" d "* ]]; then
 	say ""
 	for srv in "${SERVERS[@]}"; do
+		runs_in "$srv" d || continue
 		python3 -c "
 a, d = float('${R[$srv,a,core]}'), float('${R[$srv,d,core]}')
 print('%-10s (d) per core / (a) per core: %.2f' % ('$srv', d / a if a else 0))"
