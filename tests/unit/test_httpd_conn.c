@@ -389,6 +389,106 @@ test_head_deadline_kept_across_write(void **state)
 	assert_true(eof);
 }
 
+/*
+ * The fast path for a whole cached file against resp_file(): every
+ * response byte the same.  A non-matching If-None-Match takes the slow
+ * path and changes nothing else in a 200.
+ */
+static size_t
+ask_new_conn(struct fixture *f, const char *req, char *out, size_t size)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	size_t got = 0;
+	ssize_t n = -1;
+	int sv[2], i;
+
+	assert_int_equal(
+		socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	assert_int_equal(
+		conn_new(&f->s, sv[0], (struct sockaddr *)&sin, sizeof(sin)),
+		0);
+	assert_int_equal(write(sv[1], req, strlen(req)), (ssize_t)strlen(req));
+	for (i = 0; i < 40; i++) {
+		event_base_loop(f->s.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		while (got < size - 1 &&
+		       (n = read(sv[1], out + got, size - 1 - got)) > 0)
+			got += (size_t)n;
+		if (n == 0)
+			break;
+	}
+	close(sv[1]);
+	out[got] = '\0';
+	return got;
+}
+
+/* root/NAME with `size` bytes of letters from `first`. */
+static void
+write_letters(struct fixture *f, const char *name, size_t size, int first)
+{
+	char path[160];
+	FILE *fp;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/%s", f->root, name);
+	assert_non_null(fp = fopen(path, "w"));
+	for (i = 0; i < size; i++)
+		fputc(first + (int)(i % 26), fp);
+	fclose(fp);
+}
+
+/* One request, fast (as asked) and slow (with If-None-Match): equal. */
+static void
+check_same_bytes(struct fixture *f, const char *method, const char *name,
+		 const char *tail)
+{
+	static char a[200000], b[200000];
+	char req[512];
+	size_t alen, blen;
+
+	snprintf(req, sizeof(req), "%s /%s %s\r\n", method, name, tail);
+	alen = ask_new_conn(f, req, a, sizeof(a));
+	snprintf(req, sizeof(req), "%s /%s %sIf-None-Match: \"nope\"\r\n\r\n",
+		 method, name, tail);
+	blen = ask_new_conn(f, req, b, sizeof(b));
+	if (alen != blen || memcmp(a, b, alen) != 0)
+		fail_msg("%s /%s %s: %zu vs %zu bytes:\n%.300s\n---\n%.300s",
+			 method, name, tail, alen, blen, a, b);
+}
+
+static void
+test_whole_file_same_bytes(void **state)
+{
+	struct fixture *f = *state;
+	static const size_t sizes[] = {0, 1, 5, 1023, 1024, 1025, 2000, 70000};
+	static const char *const methods[] = {"GET", "HEAD"};
+	static const char *const tails[] = {
+		"HTTP/1.1\r\nHost: a\r\n",
+		"HTTP/1.1\r\nHost: a\r\nConnection: close\r\n",
+		"HTTP/1.0\r\n",
+		"HTTP/1.0\r\nConnection: keep-alive\r\n",
+		"HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n",
+		"HTTP/1.1\r\nHost: a\r\nIf-Range: \"x\"\r\n",
+	};
+	char name[64], gz[80];
+	size_t s, k, m, t;
+
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		for (k = 0; k < 2; k++) { /* k: with a gzip sibling */
+			snprintf(name, sizeof(name), "f%zu_%zu", s, k);
+			write_letters(f, name, sizes[s], 'a');
+			snprintf(gz, sizeof(gz), "%s.gz", name);
+			if (k == 1)
+				write_letters(f, gz, sizes[s] / 2 + 3, 'A');
+			for (m = 0; m < 2; m++) {
+				for (t = 0;
+				     t < sizeof(tails) / sizeof(tails[0]); t++)
+					check_same_bytes(f, methods[m], name,
+							 tails[t]);
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -406,6 +506,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_head_deadline_kept_across_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whole_file_same_bytes,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
