@@ -39,9 +39,7 @@ conn_in_get(struct server *s)
 	}
 	in->len = in->start = 0;
 	in->in_head = false;
-	in->chunked = in->deferred = false;
-	http_parser_init(&in->parser, s->cfg->max_headers,
-			 s->cfg->max_header_size);
+	in->chunked = in->deferred = false; /* the parser: at a head's start */
 	return in;
 }
 
@@ -694,8 +692,6 @@ conn_next_request(struct conn *c)
 	in->start += in->parser.req.head_len;
 	/* A body to discard stays under the header deadline. */
 	in->in_head = c->discard > 0;
-	http_parser_init(&in->parser, c->srv->cfg->max_headers,
-			 c->srv->cfg->max_header_size);
 }
 
 /*
@@ -778,10 +774,12 @@ conn_process(struct conn *c)
 		}
 		if (in->start == in->len)
 			break;
-		if (!in->in_head) {
+		if (!in->in_head) { /* a new head: the one place it starts */
 			in->in_head = true;
 			in->deadline_ms = clock_mono_ms() +
 					  c->srv->cfg->header_timeout * 1000ull;
+			http_parser_init(&in->parser, c->srv->cfg->max_headers,
+					 c->srv->cfg->max_header_size);
 		}
 		st = http_parse_request(&in->parser, in->buf + in->start,
 					in->len - in->start);
