@@ -30,12 +30,40 @@ httpd_config "$CFG" "$PORT" "$WWW" "header_timeout: 3" \
 lg_start_daemon "$HTTPD_BIN" -c "$CFG" || bail_out "httpd did not start"
 HP=$LG_PID
 
+# Python helpers both checkers below import.
+cat >"$LG_TMP/timeouts_lib.py" <<'PY'
+GET = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+
+def request(s):
+    """One GET /; True when a whole 200 came."""
+    s.sendall(GET)
+    got = b""
+    while b"</html>\n" not in got:
+        d = s.recv(4096)
+        if not d:
+            return False
+        got += d
+    return got.startswith(b"HTTP/1.1 200")
+PY
+
+# Reads a checker's "ok DESC" / "not ok DESC: DETAIL" lines as TAP.
+tap_lines() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) pass "${line#ok }" ;;
+		"not ok "*) fail "${line#not ok }" ;;
+		*) diag "$line" ;;
+		esac
+	done <"$1"
+}
+
 # Prints "ok DESC" or "not ok DESC: DETAIL" lines, one per check.
-python3 - "$PORT" >"$LG_TMP/timeouts.out" 2>&1 <<'PY'
+PYTHONPATH=$LG_TMP python3 - "$PORT" >"$LG_TMP/timeouts.out" 2>&1 <<'PY'
 import socket, sys, threading, time
+from timeouts_lib import GET, request
 
 port = int(sys.argv[1])
-GET = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
 T0 = time.monotonic()
 out, lock = [], threading.Lock()
 
@@ -51,17 +79,6 @@ def connect():
     s = socket.create_connection(("127.0.0.1", port))
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return s
-
-def request(s):
-    """One GET /; True when the whole answer came."""
-    s.sendall(GET)
-    got = b""
-    while b"</html>\n" not in got:
-        d = s.recv(4096)
-        if not d:
-            return False
-        got += d
-    return got.startswith(b"HTTP/1.1 200")
 
 def wait_closed(s, limit):
     """Time the server closed s (None: still open at `limit`)."""
@@ -220,31 +237,15 @@ for t in threads: t.start()
 for t in threads: t.join()
 print("\n".join(out))
 PY
-while IFS= read -r line; do
-	case $line in
-	"ok "*) pass "${line#ok }" ;;
-	"not ok "*) fail "${line#not ok }" ;;
-	*) diag "$line" ;;
-	esac
-done <"$LG_TMP/timeouts.out"
+tap_lines "$LG_TMP/timeouts.out"
 
 # Reload to a shorter keepalive_timeout: an idle connection keeps its
 # deadline; the next request on another gets the new one, and its end
 # does not wait for the older, later deadline.
-python3 - "$PORT" "$CFG" "$HP" >"$LG_TMP/reload.out" 2>&1 <<'PY'
+PYTHONPATH=$LG_TMP python3 - "$PORT" "$CFG" "$HP" >"$LG_TMP/reload.out" 2>&1 <<'PY'
 import os, select, signal, socket, sys, time
+from timeouts_lib import request
 port, cfg, pid = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-GET = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
-
-def request(s):
-    s.sendall(GET)
-    got = b""
-    while b"</html>\n" not in got:
-        d = s.recv(4096)
-        if not d:
-            return False
-        got += d
-    return True
 
 old, new = (socket.create_connection(("127.0.0.1", port)) for _ in range(2))
 ok = request(old) and request(new)
@@ -277,13 +278,7 @@ print("ok" if ok and co is not None and 2.5 <= co <= 6 else "not ok",
       "an idle connection keeps the one it had (4 s): %s"
       % (co and round(co, 2)))
 PY
-while IFS= read -r line; do
-	case $line in
-	"ok "*) pass "${line#ok }" ;;
-	"not ok "*) fail "${line#not ok }" ;;
-	*) diag "$line" ;;
-	esac
-done <"$LG_TMP/reload.out"
+tap_lines "$LG_TMP/reload.out"
 grep -q "reloaded" "$(lg_log "$HP")" && pass "the reload was taken" ||
 	fail "the reload was taken"
 
