@@ -305,6 +305,21 @@ test_multipart_pipelined(void **state)
 	assert_false(eof);
 }
 
+/* root/NAME with `size` bytes of letters from `first`. */
+static void
+write_letters(struct fixture *f, const char *name, size_t size, int first)
+{
+	char path[160];
+	FILE *fp;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/%s", f->root, name);
+	assert_non_null(fp = fopen(path, "w"));
+	for (i = 0; i < size; i++)
+		fputc(first + (int)(i % 26), fp);
+	fclose(fp);
+}
+
 /*
  * Several ranges of a file held in memory: the parts go out from the
  * cache's copy.  A copy per answer would let a pipeline of such requests
@@ -315,16 +330,9 @@ test_multipart_no_copy(void **state)
 {
 	struct fixture *f = *state;
 	static char out[65536];
-	char path[128];
-	unsigned n;
-	FILE *fp;
 	bool eof;
 
-	snprintf(path, sizeof(path), "%s/mid", f->root);
-	assert_non_null(fp = fopen(path, "w"));
-	for (n = 0; n < 60000; n++)
-		fputc('a' + n % 26, fp);
-	fclose(fp);
+	write_letters(f, "mid", 60000, 'a');
 	exchange(f, "HEAD /mid HTTP/1.1\r\nHost: a\r\n\r\n", out, sizeof(out),
 		 &eof);
 	assert_non_null(strstr(out, "HTTP/1.1 200"));
@@ -354,16 +362,10 @@ test_head_deadline_kept_across_write(void **state)
 	static char buf[32 + 65536];
 	size_t total = 0, carry = 0;
 	bool eof = false, got408 = false;
-	char path[128];
 	ssize_t n;
-	FILE *fp;
 	int i;
 
-	snprintf(path, sizeof(path), "%s/big", f->root);
-	assert_non_null(fp = fopen(path, "w"));
-	for (i = 0; i < 1 << 20; i++)
-		fputc('a', fp);
-	fclose(fp);
+	write_letters(f, "big", 1 << 20, 'a');
 	f->cfg.header_timeout = 1;
 	conn_timers_apply(&f->s); /* as a reload does */
 	assert_int_equal(write(f->peer, req, strlen(req)),
@@ -419,21 +421,6 @@ ask_new_conn(struct fixture *f, const char *req, char *out, size_t size)
 	close(sv[1]);
 	out[got] = '\0';
 	return got;
-}
-
-/* root/NAME with `size` bytes of letters from `first`. */
-static void
-write_letters(struct fixture *f, const char *name, size_t size, int first)
-{
-	char path[160];
-	FILE *fp;
-	size_t i;
-
-	snprintf(path, sizeof(path), "%s/%s", f->root, name);
-	assert_non_null(fp = fopen(path, "w"));
-	for (i = 0; i < size; i++)
-		fputc(first + (int)(i % 26), fp);
-	fclose(fp);
 }
 
 /* One request, fast (as asked) and slow (with If-None-Match): equal. */
